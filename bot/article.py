@@ -100,7 +100,9 @@ class Article:
             "provider": {"name": self.provider.name, "domain": self.provider.domain},
             "topics": list(self.topics),
             "images": [{"url": i.url, "width": i.width, "height": i.height} for i in self.images],
-            "related": [{"title": r.title, "url": r.url, "provider": r.provider} for r in self.related],
+            "related": [
+                {"title": r.title, "url": r.url, "provider": r.provider} for r in self.related
+            ],
             "note": self.note,
             "alt_urls": list(self.alt_urls),
             "extra": self.extra,
@@ -148,6 +150,38 @@ class BadFile:
 
     path: str
     reason: str
+    mtime_ns: int = 0
+    size: int = 0
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """What one pass over the content folder found."""
+
+    records: list[Record]  # new or changed files that parsed
+    bad: list[BadFile]  # new or changed files that did not
+    removed: list[str]  # known paths that are gone from disk
+    unchanged: int = 0  # known files skipped without reading
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """An editor's verdict on one item."""
+
+    item_id: str
+    decision: str  # APPROVED or REJECTED
+    user_id: str
+    decided_at: datetime
+    title: str | None = None  # edited title, when approved through Edit
+    excerpt: str | None = None  # edited excerpt
+
+    @property
+    def approved(self) -> bool:
+        return self.decision == APPROVED
+
+
+APPROVED = "approved"
+REJECTED = "rejected"
