@@ -1,0 +1,308 @@
+"""Choosing what to post: dedupe keys, ranking, eligibility and picking (SPEC §2).
+
+Pure: no I/O and no clock; callers pass `now`. The store streams candidates
+already ranked by `rank_key`; `pick` walks that stream lazily and stops as soon as
+it has enough, so a large backlog costs only what is read.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
+
+from bot.article import Article
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """The few facts about an article that ranking and picking need."""
+
+    id: str
+    quality: int
+    heat: int
+    published_at: datetime | None  # aware UTC or None
+    provider: str  # provider key (see provider_key)
+    topics: tuple[str, ...]
+    canonical_url: str
+    title_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """What one digest or review batch accepts.
+
+    `topics` empty means any topic. `max_age_days` None means no age limit; an
+    item whose publication date is unknown is never considered too old, because
+    rejecting it would silently hide every undated record. `per_provider` below 1
+    means no cap (a cap of zero would pick nothing, which nobody configures on purpose).
+    """
+
+    size: int = 5
+    quality_min: int = 50
+    topics: tuple[str, ...] = ()
+    max_age_days: int | None = None
+    per_provider: int = 2
+
+
+# ---------------------------------------------------------------- canonical URLs
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_WEB_SCHEMES = {"http", "https", ""}
+_TRACKING = {"fbclid", "gclid", "mc_cid", "mc_eid", "amp"}  # "amp" is the AMP switch
+_AMP_CACHE = re.compile(r"^/[cvi]/(s/)?(.+)$", re.DOTALL)  # /c/s/host/path = https
+_BARE_HOST = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+\.?(:\d+)?([/?#]|$)", re.IGNORECASE)
+
+
+def canonical_url(url: str) -> str:
+    """A key shared by every variant of one page: `nextplatform.com/2021/04/19/x`.
+
+    Folds scheme (http/https), host case, `www.`/`amp.` host prefixes, default
+    ports, fragment, trailing slash, tracking parameters, `/amp` suffixes and
+    Google AMP cache URLs. Keys are themselves valid input (idempotent). Anything
+    that is not a web URL comes back stripped and lowercased, never an error.
+    """
+    text = url.strip() if isinstance(url, str) else ""
+    try:
+        return _canonical(text)
+    except (ValueError, UnicodeError):
+        return text.lower()
+
+
+def _canonical(text: str) -> str:
+    if "://" not in text and _BARE_HOST.match(text):
+        text = "//" + text  # a key or a scheme-less URL: read the host as a host
+    parts = _unwrap_amp_cache(urlsplit(text))
+    host = _host_key(parts.hostname or "")
+    if parts.scheme.lower() not in _WEB_SCHEMES or not host:
+        return text.lower()
+    key = host + _port_part(parts.scheme.lower(), parts.port) + _path_key(parts.path)
+    query = _query_key(parts.query)
+    return f"{key}?{query}" if query else key
+
+
+def _unwrap_amp_cache(parts: SplitResult) -> SplitResult:
+    """Replace Google AMP cache URLs by the page they cache (loop: caches can nest)."""
+    while (parts.hostname or "").endswith("cdn.ampproject.org"):
+        match = _AMP_CACHE.match(parts.path)
+        if not match:
+            break
+        scheme = "https" if match.group(1) else "http"
+        query = f"?{parts.query}" if parts.query else ""
+        parts = urlsplit(f"{scheme}://{match.group(2)}{query}")
+    return parts
+
+
+def _host_key(host: str) -> str:
+    host = host.lower().rstrip(".")
+    for prefix in ("www.", "amp."):
+        if host.startswith(prefix):
+            host = host[len(prefix) :]
+    if not host.isascii():
+        host = host.encode("idna").decode("ascii")  # same site as its punycode form
+    return f"[{host}]" if ":" in host else host  # IPv6 literals keep their brackets
+
+
+def _port_part(scheme: str, port: int | None) -> str:
+    if port is None or port == _DEFAULT_PORTS.get(scheme):
+        return ""
+    return f":{port}"
+
+
+def _path_key(path: str) -> str:
+    path = path.rstrip("/")
+    if path.lower().endswith("/amp"):
+        path = path[: -len("/amp")].rstrip("/")
+    return path
+
+
+def _query_key(query: str) -> str:
+    pairs = [
+        (name, value)
+        for name, value in parse_qsl(query, keep_blank_values=True)
+        if not _is_tracking(name.lower())
+    ]
+    return urlencode(sorted(pairs))
+
+
+def _is_tracking(name: str) -> bool:
+    return name in _TRACKING or name.startswith("utm_")
+
+
+# ---------------------------------------------------------------- other keys
+
+
+def title_key(title: str) -> str:
+    """A key shared by titles that differ only in case, quotes, punctuation or spacing."""
+    text = unicodedata.normalize("NFKC", title if isinstance(title, str) else "").casefold()
+    kept = (" " if ch.isspace() else ch for ch in text if not _is_dropped(ch))
+    return " ".join("".join(kept).split())
+
+
+def _is_dropped(ch: str) -> bool:
+    # Punctuation, invisible format characters (zero-width space) and controls.
+    category = unicodedata.category(ch)
+    return category[0] == "P" or (category in ("Cf", "Cc") and not ch.isspace())
+
+
+def provider_key(name: str, domain: str) -> str:
+    """The provider's domain lowercased without `www.`, else its name casefolded, else ""."""
+    host = (domain or "").strip().lower()
+    if "/" in host:  # a URL given where a domain was expected
+        host = canonical_url(host).split("/", 1)[0]
+    host = host.rstrip(".").removeprefix("www.")
+    return host or (name or "").strip().casefold()
+
+
+def candidate_of(article: Article) -> Candidate:
+    """The ranking view of an article."""
+    return Candidate(
+        id=article.id,
+        quality=article.quality,
+        heat=article.heat,
+        published_at=_utc(article.published_at),
+        provider=provider_key(article.provider.name, article.provider.domain),
+        topics=tuple(article.topics),
+        canonical_url=canonical_url(article.url),
+        title_key=title_key(article.title),
+    )
+
+
+def _utc(when: datetime | None) -> datetime | None:
+    # A naive time is taken as UTC, the upstream pipeline's zone.
+    if when is None:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+# ---------------------------------------------------------------- ranking
+
+
+def rank_key(c: Candidate) -> tuple[int, int, int, float, str]:
+    """Sort key: quality desc, heat desc, newest first (unknown date last), id asc."""
+    when = _utc(c.published_at)
+    recency = (1, 0.0) if when is None else (0, -when.timestamp())
+    return (-c.quality, -c.heat, *recency, c.id)
+
+
+def rank(cands: Iterable[Candidate]) -> list[Candidate]:
+    """Candidates best first."""
+    return sorted(cands, key=rank_key)
+
+
+def eligible(c: Candidate, policy: Policy, now: datetime) -> bool:
+    """Quality, topic and age rules of `policy` (see `Policy` for the edge cases)."""
+    return (
+        c.quality >= policy.quality_min
+        and _topics_match(c.topics, policy.topics)
+        and _fresh_enough(c.published_at, policy.max_age_days, now)
+    )
+
+
+def _topics_match(have: tuple[str, ...], wanted: tuple[str, ...]) -> bool:
+    if not wanted:
+        return True
+    return not {_fold(t) for t in have}.isdisjoint(_fold(t) for t in wanted)
+
+
+def _fold(topic: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", topic).casefold().split())
+
+
+def _fresh_enough(published: datetime | None, max_age_days: int | None, now: datetime) -> bool:
+    if max_age_days is None or published is None:
+        return True
+    # Exactly max_age_days old still counts ("not older than").
+    return _utc(now) - _utc(published) <= timedelta(days=max_age_days)
+
+
+# ---------------------------------------------------------------- picking
+
+
+def pick(
+    ranked: Iterable[Candidate],
+    policy: Policy,
+    now: datetime,
+    *,
+    taken_urls: Collection[str] = (),
+    taken_titles: Collection[str] = (),
+) -> list[Candidate]:
+    """The first `policy.size` eligible, non-duplicate items of `ranked`, in its order.
+
+    `ranked` is consumed lazily and never past the last item picked. Every item
+    walked claims its URL and title key, so a lower-ranked duplicate of a better
+    item is never picked, whether the better one was picked, capped by
+    `per_provider` or ineligible for this policy: the best record of a story
+    speaks for it. `taken_*` hold keys from `canonical_url`/`title_key` of items
+    already published or queued. Empty keys never count as duplicates, and items
+    without a provider are not capped together.
+    """
+    if policy.size <= 0:
+        return []
+    walk = _Walk(policy, now, taken_urls, taken_titles)
+    picked: list[Candidate] = []
+    for cand in ranked:
+        if walk.accepts(cand):
+            picked.append(cand)
+            if len(picked) >= policy.size:
+                break
+    return picked
+
+
+class _Walk:
+    """Bookkeeping of one `pick` call (local to it: no state outlives the call)."""
+
+    __slots__ = ("_ids", "_now", "_per_provider", "_policy", "_taken", "_titles", "_urls")
+
+    def __init__(
+        self,
+        policy: Policy,
+        now: datetime,
+        taken_urls: Collection[str],
+        taken_titles: Collection[str],
+    ) -> None:
+        self._policy, self._now = policy, now
+        # Kept apart from the walk's own sets: copying a large taken set would cost
+        # time proportional to history, not to what is read.
+        self._taken = (taken_urls, taken_titles)
+        self._urls: set[str] = set()
+        self._titles: set[str] = set()
+        self._ids: set[str] = set()
+        self._per_provider: dict[str, int] = {}
+
+    def accepts(self, c: Candidate) -> bool:
+        """Whether to pick `c`; records its keys either way."""
+        duplicate = self._is_duplicate(c)
+        self._claim(c)
+        if duplicate or not eligible(c, self._policy, self._now) or self._capped(c):
+            return False
+        if c.provider:
+            self._per_provider[c.provider] = self._per_provider.get(c.provider, 0) + 1
+        return True
+
+    def _is_duplicate(self, c: Candidate) -> bool:
+        urls, titles = self._taken
+        return (
+            c.id in self._ids
+            or _known(c.canonical_url, self._urls, urls)
+            or _known(c.title_key, self._titles, titles)
+        )
+
+    def _claim(self, c: Candidate) -> None:
+        self._ids.add(c.id)
+        if c.canonical_url:
+            self._urls.add(c.canonical_url)
+        if c.title_key:
+            self._titles.add(c.title_key)
+
+    def _capped(self, c: Candidate) -> bool:
+        cap = self._policy.per_provider
+        return cap >= 1 and bool(c.provider) and self._per_provider.get(c.provider, 0) >= cap
+
+
+def _known(key: str, seen: set[str], taken: Collection[str]) -> bool:
+    # An empty key (no usable URL, an all-punctuation title) matches nothing.
+    return bool(key) and (key in seen or key in taken)
