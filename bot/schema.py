@@ -1,0 +1,352 @@
+"""Database tables, engine set-up, shared SQL and row mapping of the store (SQLAlchemy Core).
+
+SQLite (the default) and PostgreSQL share one schema. The rules that matter
+when several processes share a database live here as constraints: an item is
+published at most once per channel, gets at most one decision and one review
+post, and a scheduled run is claimed once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Column, Connection, Engine, Row, Select, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, make_url
+from sqlalchemy.exc import IntegrityError
+
+from bot.article import APPROVED, REJECTED, Article, Record
+from bot.select import Candidate, candidate_of
+
+log = logging.getLogger(__name__)
+
+# Arbitrary PostgreSQL advisory lock ids ("news" + 1, 2).
+SCHEMA_LOCK, SCAN_LOCK = 0x6E65777301, 0x6E65777302
+SQLITE_BUSY_MS = 10_000
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and always returns them aware, in UTC."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass a timezone-aware one")
+        value = value.astimezone(UTC)
+        # SQLite keeps text and would silently drop the offset: store plain UTC.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", sa.String(255), primary_key=True),
+    Column("path", sa.Text, nullable=False, unique=True),
+    Column("mtime_ns", sa.BigInteger, nullable=False),
+    Column("size", sa.BigInteger, nullable=False),
+    Column("present", sa.Boolean, nullable=False),
+    Column("data", sa.Text, nullable=False),  # Article.to_dict() as JSON, never `secured`
+    Column("secured", sa.Text),  # the only place the upstream token is kept
+    Column("quality", sa.Integer, nullable=False),
+    Column("heat", sa.Integer, nullable=False),
+    # Epoch seconds, 0 when unknown: sorts the same way in both databases.
+    Column("published_ts", sa.BigInteger, nullable=False),
+    Column("source_published", sa.Boolean, nullable=False),
+    Column("provider", sa.Text, nullable=False),
+    Column("topics", sa.Text, nullable=False),  # JSON list
+    Column("canonical_url", sa.Text, nullable=False),
+    Column("title_key", sa.Text, nullable=False),
+    Column("search_text", sa.Text, nullable=False),  # casefolded title/excerpt/topics/provider
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+PRESENT = items.c.present == sa.true()
+RANK = (items.c.quality.desc(), items.c.heat.desc(), items.c.published_ts.desc(), items.c.id)
+# Equality on `present`, then exactly the ranking order: candidates() reads it in order.
+sa.Index("ix_items_rank", items.c.present, *RANK)
+
+bad_files = Table(
+    "bad_files",
+    metadata,
+    Column("path", sa.Text, primary_key=True),
+    Column("reason", sa.Text, nullable=False),
+    Column("mtime_ns", sa.BigInteger, nullable=False),
+    Column("size", sa.BigInteger, nullable=False),
+    # Set for "duplicate id" rows, so they are re-read once the other copy goes away.
+    Column("duplicate_of", sa.String(255), index=True),
+    Column("seen_at", UTCDateTime, nullable=False),
+)
+
+review_posts = Table(
+    "review_posts",
+    metadata,
+    Column("item_id", sa.String(255), sa.ForeignKey("items.id"), primary_key=True),
+    Column("channel", sa.String(64), nullable=False),
+    Column("ts", sa.String(64), nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False, index=True),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("item_id", sa.String(255), sa.ForeignKey("items.id"), primary_key=True),
+    Column("decision", sa.String(16), nullable=False),
+    Column("user_id", sa.String(64), nullable=False),
+    Column("decided_at", UTCDateTime, nullable=False),
+    Column("title", sa.Text),
+    Column("excerpt", sa.Text),
+    sa.CheckConstraint("decision IN ('approved', 'rejected')", name="ck_decisions_decision"),
+)
+
+publications = Table(
+    "publications",
+    metadata,
+    Column("item_id", sa.String(255), sa.ForeignKey("items.id"), primary_key=True),
+    Column("channel", sa.String(64), primary_key=True),
+    Column("ts", sa.String(64), nullable=False),
+    Column("run_id", sa.Integer, sa.ForeignKey("runs.id")),
+    Column("published_at", UTCDateTime, nullable=False, index=True),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    Column("kind", sa.String(32), nullable=False),
+    Column("key", sa.String(255), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("status", sa.String(16), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False, index=True),
+    Column("finished_at", UTCDateTime),
+    Column("error", sa.Text),
+    Column("posted", sa.Integer, nullable=False, default=0),
+    sa.UniqueConstraint("kind", "key", "due_at", name="uq_runs_kind_key_due"),
+)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets WAL, a busy timeout, foreign keys and real BEGINs."""
+    is_sqlite = make_url(url).get_backend_name() == "sqlite"
+    # hide_parameters: an error message must never echo a row, and so never `secured`.
+    engine = sa.create_engine(url, hide_parameters=True, pool_pre_ping=not is_sqlite)
+    if is_sqlite:
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy emit BEGIN itself, so savepoints and BEGIN IMMEDIATE work.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Writers take the lock up front: a deferred transaction that reads and then
+    # writes fails at once with "database is locked" instead of waiting its turn.
+    mode = conn.get_execution_options().get("sqlite_begin", "")
+    conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, beginning its transactions as writers (BEGIN IMMEDIATE on SQLite)."""
+    return engine.execution_options(sqlite_begin="IMMEDIATE")
+
+
+def create_schema(engine: Engine) -> None:
+    """Create missing tables; safe when several processes start at once on one database."""
+    with writer(engine).begin() as conn:
+        # Two concurrent create_all calls would race on the catalogue.
+        one_at_a_time(conn, SCHEMA_LOCK)
+        metadata.create_all(conn, checkfirst=True)
+    log.debug("schema ready on %s", engine.url.get_backend_name())
+
+
+def one_at_a_time(conn: Connection, lock: int) -> None:
+    """Hold `lock` till the transaction ends (SQLite: BEGIN IMMEDIATE already serialises)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
+
+
+def dialect_insert(conn: Connection, table: Table) -> Any:
+    """The dialect's own INSERT, which knows ON CONFLICT (SQLite and PostgreSQL)."""
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+def insert_ignore(conn: Connection, table: Table, row: dict[str, Any], keys: Sequence[str]) -> bool:
+    """INSERT `row` unless it clashes on `keys`; True when it was inserted."""
+    stmt = dialect_insert(conn, table).values(row).on_conflict_do_nothing(index_elements=keys)
+    # RETURNING, not rowcount: psycopg reports -1 for a statement that could do nothing.
+    return conn.execute(stmt.returning(*table.primary_key.columns)).first() is not None
+
+
+def upsert(conn: Connection, table: Table, key: str, update: Sequence[str]) -> Any:
+    """An INSERT ... ON CONFLICT (key) DO UPDATE of the `update` columns, for executemany."""
+    stmt = dialect_insert(conn, table)
+    return stmt.on_conflict_do_update(
+        index_elements=[key], set_={c: stmt.excluded[c] for c in update}
+    )
+
+
+def try_insert(conn: Connection, table: Table, row: dict[str, Any]) -> CursorResult[Any] | None:
+    """INSERT `row` in a savepoint; None when a constraint refused it (the rest stays intact)."""
+    try:
+        with conn.begin_nested():
+            return conn.execute(sa.insert(table).values(row))
+    except IntegrityError:
+        return None
+
+
+def delete_in(conn: Connection, column: Column[Any], values: Sequence[Any]) -> None:
+    """DELETE the rows of `column`'s table whose `column` is one of `values`."""
+    for chunk in chunks(values):
+        conn.execute(sa.delete(column.table).where(column.in_(chunk)))
+
+
+def chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    # Bounded IN (...) lists stay well under SQLite's bound-parameter limit.
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+# ---------------------------------------------------------------- queries
+
+# Named as Candidate's fields; published_at is still epoch seconds here (0 = unknown).
+CANDIDATE_COLUMNS = (
+    *(items.c[n] for n in ("id", "quality", "heat")),
+    items.c.published_ts.label("published_at"),
+    *(items.c[n] for n in ("provider", "topics", "canonical_url", "title_key")),
+)
+
+
+def exists_for(table: Table, *where: Any) -> Any:
+    """EXISTS a row of `table` (review_posts, decisions, publications) for the current item."""
+    return sa.exists().where(table.c.item_id == items.c.id, *where)
+
+
+def candidate_query(
+    channel: str | None, quality_min: int, approved_only: bool, not_sent_for_review: bool
+) -> Select[Any]:
+    """Ranked ids of items that may still be picked (see Store.candidates)."""
+    in_channel = [publications.c.channel == channel] if channel is not None else []
+    stmt = sa.select(*CANDIDATE_COLUMNS).where(
+        PRESENT,
+        items.c.source_published == sa.false(),
+        items.c.quality >= quality_min,
+        ~exists_for(decisions, decisions.c.decision == REJECTED),
+        ~exists_for(publications, *in_channel),
+    )
+    if approved_only:
+        stmt = stmt.where(exists_for(decisions, decisions.c.decision == APPROVED))
+    if not_sent_for_review:
+        stmt = stmt.where(~exists_for(review_posts))
+    return stmt.order_by(*RANK)
+
+
+def count_columns() -> list[Any]:
+    """Labelled scalar subqueries, one per number of Store.counts()."""
+    unpublished = ~exists_for(publications)
+    pickable = (items.c.source_published == sa.false()) & unpublished
+    approved = exists_for(decisions, decisions.c.decision == APPROVED)
+    queries = {
+        "items": _count(items, PRESENT),
+        "unpublished": _count(
+            items, PRESENT, pickable, ~exists_for(decisions, decisions.c.decision == REJECTED)
+        ),
+        "published": sa.select(sa.func.count(publications.c.item_id.distinct())),
+        "pending_review": _count(items, PRESENT, exists_for(review_posts), ~exists_for(decisions)),
+        "approved_unpublished": _count(items, PRESENT, pickable, approved),
+        "rejected": _count(decisions, decisions.c.decision == REJECTED),
+        "bad_files": _count(bad_files),
+    }
+    return [q.scalar_subquery().label(name) for name, q in queries.items()]
+
+
+def _count(table: Table, *where: Any) -> Select[Any]:
+    return sa.select(sa.func.count()).select_from(table).where(*where)
+
+
+# ---------------------------------------------------------------- rows <-> objects
+
+ARTICLE_COLUMNS = (items.c.data, decisions.c.decision, decisions.c.title, decisions.c.excerpt)
+WITH_DECISION = items.outerjoin(decisions, decisions.c.item_id == items.c.id)
+
+
+def item_row(rec: Record, now: datetime) -> dict[str, Any]:
+    """The items row of a parsed record; `secured` goes to its own column only."""
+    art, cand = rec.article, candidate_of(rec.article)
+    searchable = [art.title, art.excerpt, *art.topics, art.provider.name, art.provider.domain]
+    return {
+        "id": art.id,
+        "path": rec.path,
+        "mtime_ns": rec.mtime_ns,
+        "size": rec.size,
+        "present": True,
+        "data": _dumps(art.to_dict()),
+        "secured": rec.secured.reveal() if rec.secured is not None else None,
+        "quality": art.quality,
+        "heat": art.heat,
+        "published_ts": _epoch(cand.published_at),
+        "source_published": bool(art.published),
+        "provider": cand.provider,
+        "topics": _dumps(list(art.topics)),
+        "canonical_url": cand.canonical_url,
+        "title_key": cand.title_key,
+        "search_text": "\n".join(searchable).casefold(),
+        "first_seen": now,
+        "updated_at": now,
+    }
+
+
+def article_of(row: Row[Any], edited: bool) -> Article:
+    """The article of an ARTICLE_COLUMNS row; `edited` applies an approved edit."""
+    art = Article.from_dict(json.loads(row.data))
+    if not edited or row.decision != APPROVED:
+        return art
+    title = row.title or art.title  # an edit never blanks the required title
+    excerpt = art.excerpt if row.excerpt is None else row.excerpt
+    return replace(art, title=title, excerpt=excerpt)
+
+
+def candidate_of_row(row: Row[Any]) -> Candidate:
+    """The Candidate of a CANDIDATE_COLUMNS row."""
+    when = datetime.fromtimestamp(row.published_at, UTC) if row.published_at else None
+    topics = tuple(json.loads(row.topics))
+    return Candidate(**{**row._mapping, "published_at": when, "topics": topics})
+
+
+def _epoch(when: datetime | None) -> int:
+    # 0 means unknown; a known date before 1970 is clamped to 1 so it still ranks above unknown.
+    return 0 if when is None else max(1, int(when.timestamp()))
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+
+
+def _json_default(value: Any) -> str:
+    # Unknown front-matter fields kept in `extra` may hold YAML dates.
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

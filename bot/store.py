@@ -1,0 +1,304 @@
+"""The store: articles, review decisions, publications and runs in SQL.
+
+Every rule that several processes must agree on (one decision per item, one
+publication per item and channel, one claim per scheduled run) is enforced by
+the database's constraints inside transactions; see `bot.schema`. The upstream
+`secured` token is written to its own column and read only by `Store.secured`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, exists, select, update
+
+from bot import schema as db
+from bot.article import APPROVED, REJECTED, Article, BadFile, Decision, Record, ScanResult, Secret
+from bot.schema import PRESENT, RANK, decisions, items, publications, review_posts, runs
+from bot.schema import bad_files as bad_table
+from bot.select import Candidate
+
+log = logging.getLogger(__name__)
+
+_STREAM_BATCH = 64  # rows fetched at a time by candidates()
+_ITEM_UPDATE = [c.name for c in items.columns if c.name not in ("id", "first_seen")]
+
+
+class Store:
+    """All persistent state of Newsdesk, behind intention-named methods."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = db.make_engine(url)
+        self._writer = db.writer(self.engine)
+        db.create_schema(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ------------------------------------------------------------ content
+
+    def file_index(self) -> dict[str, tuple[int, int]]:
+        """path -> (mtime_ns, size) of every file known: present items and bad files."""
+        good = select(items.c.path, items.c.mtime_ns, items.c.size).where(PRESENT)
+        bad = select(bad_table.c.path, bad_table.c.mtime_ns, bad_table.c.size)
+        with self.engine.connect() as conn:
+            index = {r.path: (r.mtime_ns, r.size) for r in conn.execute(bad)}
+            index.update((r.path, (r.mtime_ns, r.size)) for r in conn.execute(good))
+        return index
+
+    def apply_scan(self, result: ScanResult, now: datetime) -> None:
+        """Store one scan atomically: upsert records, retire gone or bad paths, keep bad files."""
+        with self._writer.begin() as conn:
+            # Scans of two processes would read and then rewrite the same rows.
+            db.one_at_a_time(conn, db.SCAN_LOCK)
+            held = _held(conn)
+            gone = _vacate(conn, held, {*result.removed, *(b.path for b in result.bad)}, now)
+            accepted, dups = _split_duplicates(result.records, held)
+            if accepted:
+                rows = [db.item_row(r, now) for r in accepted]
+                conn.execute(db.upsert(conn, items, "id", _ITEM_UPDATE), rows)
+            cleared = [*result.removed, *(r.path for r in accepted)]
+            db.delete_in(conn, bad_table.c.path, cleared)
+            # Copies rejected as duplicates of a vanished item get read again next scan.
+            db.delete_in(conn, bad_table.c.duplicate_of, gone)
+            _store_bad(conn, [*((b, None) for b in result.bad), *dups], now)
+        bad, removed = len(dups) + len(result.bad), len(result.removed)
+        log.info("scan stored: %d records, %d bad, %d removed", len(accepted), bad, removed)
+
+    def bad_files(self) -> list[BadFile]:
+        stmt = select(bad_table).order_by(bad_table.c.path)
+        with self.engine.connect() as conn:
+            return [BadFile(r.path, r.reason, r.mtime_ns, r.size) for r in conn.execute(stmt)]
+
+    def article(self, item_id: str, *, edited: bool = True) -> Article | None:
+        """The item, present or not; `edited` applies an approved decision's title/excerpt."""
+        stmt = (
+            select(*db.ARTICLE_COLUMNS).select_from(db.WITH_DECISION).where(items.c.id == item_id)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return None if row is None else db.article_of(row, edited)
+
+    def articles(self, ids: Sequence[str]) -> list[Article]:
+        """Articles for `ids`, in that order, edits applied; unknown ids are dropped."""
+        found: dict[str, Article] = {}
+        with self.engine.connect() as conn:
+            for chunk in db.chunks(list(dict.fromkeys(ids))):
+                stmt = select(*db.ARTICLE_COLUMNS).select_from(db.WITH_DECISION)
+                for row in conn.execute(stmt.where(items.c.id.in_(chunk))):
+                    art = db.article_of(row, True)
+                    found[art.id] = art
+        return [found[i] for i in ids if i in found]
+
+    def secured(self, item_id: str) -> Secret | None:
+        """The upstream token of an item: the one way to read it back."""
+        with self.engine.connect() as conn:
+            value = conn.scalar(select(items.c.secured).where(items.c.id == item_id))
+        return None if value is None else Secret(value)
+
+    def search(self, words: str, limit: int) -> list[Article]:
+        """Present items whose title, excerpt, topics or provider hold every word; best first."""
+        stmt = select(*db.ARTICLE_COLUMNS).select_from(db.WITH_DECISION).where(PRESENT)
+        for word in words.casefold().split():
+            stmt = stmt.where(items.c.search_text.contains(word, autoescape=True))
+        with self.engine.connect() as conn:
+            return [db.article_of(r, True) for r in conn.execute(stmt.order_by(*RANK).limit(limit))]
+
+    def topics(self) -> list[tuple[str, int]]:
+        """Each topic with its number of present items, most first (then by name)."""
+        counter: Counter[str] = Counter()
+        with self.engine.connect() as conn:
+            for raw in conn.scalars(select(items.c.topics).where(PRESENT)):
+                counter.update(set(json.loads(raw)))
+        return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    # ------------------------------------------------------------ selection
+
+    def candidates(
+        self,
+        *,
+        channel: str | None,
+        quality_min: int,
+        approved_only: bool = False,
+        not_sent_for_review: bool = False,
+    ) -> Iterator[Candidate]:
+        """Unpublished, unrejected present items, streamed best first; stop whenever you like."""
+        stmt = db.candidate_query(channel, quality_min, approved_only, not_sent_for_review)
+        with self.engine.connect() as conn:
+            rows = conn.execution_options(yield_per=_STREAM_BATCH).execute(stmt)
+            for row in rows:
+                yield db.candidate_of_row(row)
+
+    def taken_keys(self, channel: str | None) -> tuple[set[str], set[str]]:
+        """(canonical urls, title keys) taken in `channel`; None: published anywhere or queued."""
+        stmt = select(items.c.canonical_url, items.c.title_key)
+        if channel is not None:
+            pub = (publications.c.item_id == items.c.id) & (publications.c.channel == channel)
+            stmt = stmt.where(exists().where(pub))
+        else:
+            stmt = stmt.where(db.exists_for(publications) | db.exists_for(review_posts))
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return {r.canonical_url for r in rows} - {""}, {r.title_key for r in rows} - {""}
+
+    # ------------------------------------------------------------ review
+
+    def mark_sent_for_review(self, item_id: str, channel: str, ts: str, now: datetime) -> bool:
+        """Record the review post of an item; False when it had been sent already."""
+        row = {"item_id": item_id, "channel": channel, "ts": ts, "sent_at": now}
+        with self._writer.begin() as conn:
+            return db.insert_ignore(conn, review_posts, row, ["item_id"])
+
+    def review_post(self, item_id: str) -> tuple[str, str] | None:
+        stmt = select(review_posts.c.channel, review_posts.c.ts)
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt.where(review_posts.c.item_id == item_id)).first()
+        return None if row is None else (row.channel, row.ts)
+
+    def decide(
+        self,
+        item_id: str,
+        decision: str,
+        user_id: str,
+        now: datetime,
+        *,
+        title: str | None = None,
+        excerpt: str | None = None,
+    ) -> tuple[Decision, bool]:
+        """Decide unless a decision stands: (the standing decision, True if this call made it)."""
+        if decision not in (APPROVED, REJECTED):
+            raise ValueError(f"unknown decision {decision!r}")
+        row = dict(item_id=item_id, decision=decision, user_id=user_id, decided_at=now)
+        row.update(title=title, excerpt=excerpt)
+        with self._writer.begin() as conn:
+            made = db.try_insert(conn, decisions, row) is not None
+            stored = conn.execute(select(decisions).where(decisions.c.item_id == item_id)).first()
+        if stored is None:  # the insert failed on the foreign key, not on a rival decision
+            raise KeyError(f"unknown item {item_id!r}")
+        log.info("decision on %s: %s (new: %s)", item_id, stored.decision, made)
+        return Decision(**stored._mapping), made
+
+    def decision(self, item_id: str) -> Decision | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(decisions).where(decisions.c.item_id == item_id)).first()
+        return None if row is None else Decision(**row._mapping)
+
+    def pending_review(self, limit: int = 50) -> list[Article]:
+        """Present items sent for review and not decided yet, oldest post first."""
+        joined = db.WITH_DECISION.join(review_posts, review_posts.c.item_id == items.c.id)
+        stmt = select(*db.ARTICLE_COLUMNS).select_from(joined).where(PRESENT)
+        stmt = stmt.where(decisions.c.item_id.is_(None))
+        stmt = stmt.order_by(review_posts.c.sent_at, items.c.id)
+        with self.engine.connect() as conn:
+            return [db.article_of(r, False) for r in conn.execute(stmt.limit(limit))]
+
+    # ------------------------------------------------------------ publications
+
+    def record_publications(
+        self, item_ids: Sequence[str], channel: str, ts: str, run_id: int | None, now: datetime
+    ) -> list[str]:
+        """Record items posted in `channel`; returns those not already published there."""
+        base = {"channel": channel, "ts": ts, "run_id": run_id, "published_at": now}
+        new: list[str] = []
+        with self._writer.begin() as conn:
+            for item_id in dict.fromkeys(item_ids):
+                row = {**base, "item_id": item_id}
+                if db.insert_ignore(conn, publications, row, ["item_id", "channel"]):
+                    new.append(item_id)
+        return new
+
+    def is_published(self, item_id: str, channel: str) -> bool:
+        where = (publications.c.item_id == item_id) & (publications.c.channel == channel)
+        with self.engine.connect() as conn:
+            return conn.scalar(select(exists().where(where))) or False
+
+    def latest_published(self, limit: int) -> list[tuple[Article, str, str, datetime]]:
+        """(article, channel, ts, when) of the latest publications, newest first."""
+        joined = db.WITH_DECISION.join(publications, publications.c.item_id == items.c.id)
+        pub = (publications.c.channel, publications.c.ts, publications.c.published_at)
+        stmt = select(*db.ARTICLE_COLUMNS, *pub).select_from(joined)
+        stmt = stmt.order_by(publications.c.published_at.desc(), items.c.id).limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return [(db.article_of(r, True), r.channel, r.ts, r.published_at) for r in rows]
+
+    # ------------------------------------------------------------ runs
+
+    def claim_run(self, kind: str, key: str, due_at: datetime, now: datetime) -> int | None:
+        """Claim one scheduled run; None when any process claimed (kind, key, due_at) before."""
+        row = dict(kind=kind, key=key, due_at=due_at, status="running", started_at=now, posted=0)
+        with self._writer.begin() as conn:
+            result = db.try_insert(conn, runs, row)
+        return None if result is None else int(result.inserted_primary_key[0])
+
+    def finish_run(
+        self, run_id: int, status: str, now: datetime, *, posted: int = 0, error: str | None = None
+    ) -> None:
+        values = dict(status=status, finished_at=now, posted=posted, error=error)
+        with self._writer.begin() as conn:
+            conn.execute(update(runs).where(runs.c.id == run_id).values(**values))
+
+    def recent_runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        """Newest first: kind, key, due_at, status, started_at, finished_at, posted, error."""
+        cols = ("kind", "key", "due_at", "status", "started_at", "finished_at", "posted", "error")
+        stmt = select(*(runs.c[c] for c in cols))
+        stmt = stmt.order_by(runs.c.started_at.desc(), runs.c.id.desc())
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(stmt.limit(limit))]
+
+    def counts(self) -> dict[str, int]:
+        """Numbers for `status`: items, unpublished, published, pending_review, ..."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*db.count_columns())).one()
+        return dict(row._mapping)
+
+
+# ---------------------------------------------------------------- scan helpers
+
+
+def _held(conn: Connection) -> dict[str, str]:
+    """id -> path of every present item."""
+    return dict(conn.execute(select(items.c.id, items.c.path).where(PRESENT)).all())
+
+
+def _vacate(conn: Connection, held: dict[str, str], paths: set[str], now: datetime) -> list[str]:
+    """Mark the items at `paths` (removed or turned bad) not present; returns their ids."""
+    gone = [item_id for item_id, path in held.items() if path in paths]
+    for chunk in db.chunks(gone):
+        stmt = update(items).where(items.c.id.in_(chunk))
+        conn.execute(stmt.values(present=False, updated_at=now))
+    for item_id in gone:
+        del held[item_id]
+    return gone
+
+
+def _split_duplicates(
+    records: Iterable[Record], held: dict[str, str]
+) -> tuple[list[Record], list[tuple[BadFile, str]]]:
+    """Records to store, and (bad file, id) for copies of an id held at another path."""
+    accepted: list[Record] = []
+    dups: list[tuple[BadFile, str]] = []
+    for rec in records:
+        item_id, other = rec.article.id, held.get(rec.article.id)
+        if other is not None and other != rec.path:
+            reason = f"duplicate id {item_id!r}, also at {other}"
+            dups.append((BadFile(rec.path, reason, rec.mtime_ns, rec.size), item_id))
+            continue
+        held[item_id] = rec.path
+        accepted.append(rec)
+    return accepted, dups
+
+
+def _store_bad(conn: Connection, bad: list[tuple[BadFile, str | None]], now: datetime) -> None:
+    if not bad:
+        return
+    # Keyed by path: one statement must not upsert the same row twice (PostgreSQL refuses).
+    rows = {b.path: {**asdict(b), "duplicate_of": dup, "seen_at": now} for b, dup in bad}
+    update_cols = ["reason", "mtime_ns", "size", "duplicate_of", "seen_at"]
+    conn.execute(db.upsert(conn, bad_table, "path", update_cols), list(rows.values()))

@@ -1,0 +1,26 @@
+"""Small builders of model objects for tests (importable: `from tests.factories import ...`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.article import Article, Provider, Record, Secret
+
+
+def make_record(item_id: str, **fields: Any) -> Record:
+    """A Record of a valid article `item_id`; keyword arguments override Article fields.
+
+    Besides Article's fields it takes `path` (default `<id>.md`), `mtime_ns`, `size`
+    and `secured` (a plain string, wrapped in Secret). `provider` may be a plain name.
+    """
+    path = fields.pop("path", f"{item_id}.md")
+    mtime_ns = fields.pop("mtime_ns", 1_700_000_000_000_000_000)
+    size = fields.pop("size", 100)
+    secured = fields.pop("secured", None)
+    if isinstance(fields.get("provider"), str):
+        fields["provider"] = Provider(name=fields["provider"])
+    fields.setdefault("title", f"Article {item_id}")
+    fields.setdefault("url", f"https://example.com/articles/{item_id}")
+    article = Article(id=item_id, **fields)
+    wrapped = Secret(secured) if secured is not None else None
+    return Record(article=article, path=path, mtime_ns=mtime_ns, size=size, secured=wrapped)
