@@ -1,0 +1,505 @@
+"""Article records on disk: parse, repair and validate them, and scan the content folder.
+
+Parsing is pure (bytes in, `Record` out, `RecordError` with a one-line reason otherwise).
+`scan` walks the folder with `os.scandir` and only reads files that are new or changed.
+The `secured` token goes to `Record.secured` and nowhere else: not into `Article`, not into
+error messages, not into logs.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import html
+import logging
+import math
+import os
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import ftfy
+import yaml
+
+from bot.article import Article, BadFile, Image, Provider, Record, Related, ScanResult, Secret
+
+logger = logging.getLogger(__name__)
+
+EXTENSIONS = frozenset({".md", ".txt", ".yaml", ".yml"})
+YAML_EXTENSIONS = frozenset({".yaml", ".yml"})
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 50_000
+# Each nesting level needs one of the indicators `[{-?:`, so with at most this many of them
+# libyaml's composer (recursive in C: deep input crashes the process) is safe to run as is.
+FAST_INDICATORS = 500
+URL_FIELDS = ("originalUrl", "webUrl", "ampWebUrl", "cdnAmpWebUrl")
+KNOWN_FIELDS = frozenset(
+    {"title", "excerpt", "category", "type", "publishedDateTime", "quality", "heat"}
+    | {"published", "provider", "topics", "images", "related", "secured", *URL_FIELDS}
+)
+
+NO_URL = "no http(s) URL in originalUrl, webUrl, ampWebUrl or cdnAmpWebUrl"
+NO_FRONT_MATTER = "no front matter: the file must start with a '---' line"
+UNCLOSED = "front matter is not closed: no second '---' line"
+EMPTY = "front matter is empty"
+MISSING_TITLE = "missing title"
+TOO_LARGE = "file too large ({size} bytes, limit {limit})"
+ALIASES = "anchors/aliases are not allowed (they can hide an alias bomb)"
+TOO_DEEP = f"YAML nested too deeply (more than {MAX_DEPTH} levels)"
+TOO_BIG = f"YAML has too many nodes (more than {MAX_NODES})"
+DUPLICATE = "duplicate id '{id}', also at {other}"
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Entities are decoded by us after tags are stripped, so `&lt;b&gt;` stays visible text.
+_FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, unescape_html=False, explain=False)
+_NEEDS_REPAIR = re.compile(r"[&<\x00-\x1f\x7f]|  |\A | \Z")
+_C1 = re.compile("[\x80-\x9f]")
+_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
+_ASCII_CTRL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
+_ATTRS = r"""(?:\s(?:[^<>"']|"[^"]*"|'[^']*')*)?/?>"""
+_DROP = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+_BLOCK_TAG = re.compile(r"</?(?:br|p|div|li|ul|ol|h[1-6]|tr|td|th|blockquote)\b" + _ATTRS, re.I)
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*" + _ATTRS)
+_FM_END = re.compile(r"\n(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)")
+_INNER_WS = re.compile(r"(?<=\S)[^\S\n]+")
+_TRAILING_WS = re.compile(r"[^\S\n]+$", re.M)
+_BLANK_LINES = re.compile(r"\n{3,}")
+_HTTP = re.compile(
+    r"https?://[^\s/?#<>\"|\\^`{}@:\x00-\x1f\x7f][^\s<>\"|\\^`{}\x00-\x1f\x7f]*", re.I
+)
+
+
+_Found = tuple[str, os.stat_result]  # a record file's path and its stat, as scanned
+
+
+class RecordError(ValueError):
+    """A record that cannot be used; `str(e)` is the one-line reason."""
+
+
+# --- text repair -----------------------------------------------------------------------
+
+
+def repair_text(s: str) -> str:
+    """Mojibake, HTML entities and tags repaired, whitespace runs folded, ends stripped."""
+    if s.isascii() and not _NEEDS_REPAIR.search(s):
+        return s  # nothing to fix: skip ftfy, by far the costliest step
+    return " ".join(_fix(s).split())
+
+
+def repair_note(s: str) -> str:
+    """Like `repair_text` for the Markdown body, but line breaks and indentation are kept."""
+    if not s or s.isspace():
+        return ""
+    s = _INNER_WS.sub(" ", _fix(s))
+    return _BLANK_LINES.sub("\n\n", _TRAILING_WS.sub("", s)).strip()
+
+
+def _fix(s: str) -> str:
+    if "<" in s:
+        s = _TAG.sub("", _BLOCK_TAG.sub(" ", _DROP.sub(" ", s)))
+    if "&" in s:
+        s = html.unescape(s)  # after stripping: entities that spell tags stay text
+    if s.isascii():
+        return _ASCII_CTRL.sub("", s)  # ASCII cannot be mojibake; ftfy would only do this
+    return ftfy.fix_text(s, _FTFY)
+
+
+# --- parsing ---------------------------------------------------------------------------
+
+
+def parse_record(path: str, data: bytes, *, mtime_ns: int = 0, size: int | None = None) -> Record:
+    """Parse one record file's bytes; raise `RecordError` with a one-line reason."""
+    if len(data) > MAX_BYTES:
+        raise RecordError(TOO_LARGE.format(size=len(data), limit=MAX_BYTES))
+    front, body, first_line = _split(_decode(data), os.path.splitext(path)[1].lower())
+    # C1 controls are UTF-8 bytes C2 80..C2 9F: a byte search spares most files the regex.
+    if b"\xc2" in data and _C1.search(front):
+        # Mis-decoded UTF-8 ("â€" + U+009D for "”") that libyaml would refuse: repair it.
+        front = _C1.sub("", ftfy.fix_text(front, _FTFY))
+    fields = _load_yaml(front, first_line)
+    article = _build(item_id(path), fields, body)
+    secured = fields.get("secured")
+    secret = None if secured is None else Secret(str(secured))
+    return Record(article, path, mtime_ns, len(data) if size is None else size, secret)
+
+
+def item_id(path: str) -> str:
+    """The item id: the file name without its extension."""
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")  # also drops a UTF-8 BOM
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise RecordError(f"not UTF-8 text (byte 0x{data[e.start]:02x} at line {line})") from None
+
+
+def _split(text: str, suffix: str) -> tuple[str, str, int]:
+    """(front matter, body, file line number of the front matter's first line)."""
+    nl = text.find("\n")
+    if text.startswith("---") and text[: nl if nl >= 0 else len(text)].rstrip() == "---":
+        end = _FM_END.search(text, nl) if nl >= 0 else None
+        if end:
+            return text[nl + 1 : end.start()], text[end.end() :], 2
+        if suffix not in YAML_EXTENSIONS:
+            raise RecordError(UNCLOSED)
+    if suffix in YAML_EXTENSIONS:
+        return text, "", 1
+    raise RecordError(NO_FRONT_MATTER)
+
+
+def _load_yaml(front: str, first_line: int) -> dict[str, Any]:
+    if sum(map(front.count, "[{-?:")) > FAST_INDICATORS:
+        _check_depth(front, first_line)
+    loader = _Loader(front)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise RecordError(EMPTY)
+        if "*" in front:  # only an alias ("*name") can share a node: refuse before building
+            _check_aliases(node, first_line)
+        # Merge keys are rare: let PyYAML resolve them (safe here: no aliases, bounded depth).
+        data = loader.construct_document(node) if "<<" in front else _plain(loader, node, 0)
+    except yaml.YAMLError as e:
+        raise RecordError(_yaml_reason(e, front, first_line)) from None
+    except TypeError:  # a list or mapping used as a mapping key
+        raise RecordError("YAML error: a mapping key must be a plain value") from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise RecordError(f"front matter must be a mapping of fields, not {type(data).__name__}")
+    return data
+
+
+def _check_depth(front: str, first_line: int) -> None:
+    """Refuse deep nesting from the flat event stream: libyaml's composer recurses in C."""
+    depth = 0
+    try:
+        for event in yaml.parse(front, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise RecordError(TOO_DEEP)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as e:
+        raise RecordError(_yaml_reason(e, front, first_line)) from None
+
+
+def _check_aliases(root: yaml.Node, first_line: int) -> None:
+    """Refuse any node reached twice, before anything is built: no alias is ever expanded."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            mark = node.start_mark
+            where = f"line {mark.line + first_line}, column {mark.column + 1}"
+            raise RecordError(f"YAML error at {where}: {ALIASES}")
+        seen.add(id(node))
+        if len(seen) > MAX_NODES:
+            raise RecordError(TOO_BIG)
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(child for pair in node.value for child in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+def _plain(loader: Any, node: yaml.Node, depth: int) -> Any:
+    """Data from an alias-free node tree: strings, lists and mappings are built here (the
+    hot path); other scalars and any explicit tag go to PyYAML's safe constructor, which
+    refuses `!!python/...` and never executes anything."""
+    if depth > MAX_DEPTH:
+        raise RecordError(TOO_DEEP)
+    if node.tag == _STR and isinstance(node, yaml.ScalarNode):
+        return node.value
+    if node.tag == _SEQ:
+        return [_plain(loader, child, depth + 1) for child in node.value]
+    if node.tag == _MAP:
+        return {_plain(loader, k, depth + 1): _plain(loader, v, depth + 1) for k, v in node.value}
+    return loader.construct_object(node, deep=True)
+
+
+def _yaml_reason(e: yaml.YAMLError, front: str, first_line: int) -> str:
+    if isinstance(e, yaml.reader.ReaderError):
+        before = _text_before(front, e.position)
+        column = len(before) - before.rfind("\n")
+        where, problem = (before.count("\n"), column), f"{e.reason} (#x{e.character:04x})"
+    else:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        where = (mark.line, mark.column + 1) if mark else None
+        problem = getattr(e, "problem", None) or type(e).__name__
+        if getattr(e, "context", None):
+            problem = f"{problem} ({e.context})"
+    tag = isinstance(e, yaml.constructor.ConstructorError)
+    label = "YAML tag not allowed" if tag else "YAML error"
+    at = f" at line {where[0] + first_line}, column {where[1]}" if where else ""
+    return " ".join(f"{label}{at}: {problem}".split())
+
+
+def _text_before(front: str, position: int) -> str:
+    if _Loader is yaml.SafeLoader:
+        return front[:position]
+    # libyaml reports reader errors as a byte offset into the UTF-8 text.
+    return front.encode("utf-8")[:position].decode("utf-8", "ignore")
+
+
+# --- fields ----------------------------------------------------------------------------
+
+
+def _build(item: str, f: dict[str, Any], body: str) -> Article:
+    url, alt_urls = _urls(f)
+    return Article(
+        id=item,
+        title=_title(f),
+        url=url,
+        excerpt=_loose(f.get("excerpt")),
+        category=_loose(f.get("category")),
+        type=_loose(f.get("type")),
+        published_at=_when(f.get("publishedDateTime")),
+        quality=_score(f, "quality"),
+        heat=_score(f, "heat"),
+        published=_flag(f.get("published")),
+        provider=_provider(f.get("provider")),
+        topics=_topics(f.get("topics")),
+        images=_images(f.get("images")),
+        related=_related(f.get("related")),
+        note=repair_note(body),
+        alt_urls=alt_urls,
+        extra={str(k): _json_safe(v, 0) for k, v in f.items() if k not in KNOWN_FIELDS},
+    )
+
+
+def _title(f: dict[str, Any]) -> str:
+    title = _loose(f.get("title"))
+    if not title:
+        raise RecordError(MISSING_TITLE)
+    return title
+
+
+def _loose(value: Any) -> str:
+    """Text from a scalar, repaired; "" for anything that is not one."""
+    if isinstance(value, str):
+        return repair_text(value)
+    if value is None or isinstance(value, bool | dict | list | set):
+        return ""
+    return repair_text(str(value))
+
+
+def _http_url(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value if _HTTP.fullmatch(value) else None
+
+
+def _urls(f: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    found = dict.fromkeys(u for u in map(_http_url, map(f.get, URL_FIELDS)) if u)
+    if not found:
+        raise RecordError(NO_URL)
+    url, *alt = found
+    return url, tuple(alt)
+
+
+def _score(f: dict[str, Any], name: str) -> int:
+    value = f.get(name)
+    if value is None:
+        return 0
+    number = int(value) if isinstance(value, float) and value.is_integer() else value
+    if type(number) is int and 0 <= number <= 100:
+        return number
+    raise RecordError(f"{name} must be a whole number from 0 to 100, got {_show(value)}")
+
+
+def _when(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):  # not ISO: reported below with the value
+            value = datetime.fromisoformat(value.strip())
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if not isinstance(value, datetime):
+        raise RecordError(f"publishedDateTime is not an ISO 8601 date: {_show(value)}")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _flag(value: Any) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise RecordError(f"published must be true or false, got {_show(value)}")
+
+
+def _provider(value: Any) -> Provider:
+    if isinstance(value, dict):
+        return Provider(name=_loose(value.get("name")), domain=_loose(value.get("domain")))
+    return Provider(name=_loose(value))
+
+
+def _topics(value: Any) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return tuple(dict.fromkeys(t for t in map(_loose, items) if t))
+
+
+def _images(value: Any) -> tuple[Image, ...]:
+    entries = value if isinstance(value, list) else []
+    return tuple(
+        Image(url, _dimension(e.get("width")), _dimension(e.get("height")))
+        for e in entries
+        if isinstance(e, dict) and (url := _http_url(e.get("url")))
+    )
+
+
+def _dimension(value: Any) -> int | None:
+    return value if type(value) is int and value > 0 else None
+
+
+def _related(value: Any) -> tuple[Related, ...]:
+    out = []
+    for entry in value if isinstance(value, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        title = _loose(entry.get("title"))
+        url = _http_url(entry.get("originalUrl")) or _http_url(entry.get("webUrl"))
+        if title and url:
+            out.append(Related(title, url, _provider(entry.get("provider")).name))
+    return tuple(out)
+
+
+def _json_safe(value: Any, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise RecordError(TOO_DEEP)
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        # A nested "secured" would be the same kind of token: never keep it for display.
+        return {str(k): _json_safe(v, depth + 1) for k, v in value.items() if k != "secured"}
+    if isinstance(value, list | tuple | set):
+        return [_json_safe(v, depth + 1) for v in value]
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# --- folder scanning -------------------------------------------------------------------
+
+
+def scan(root: str | Path, known: Mapping[str, tuple[int, int]] | None = None) -> ScanResult:
+    """Parse new and changed record files under `root`; skip files whose stat is `known`."""
+    top = os.fspath(root)
+    if not os.path.isdir(top):
+        if os.path.exists(top):
+            raise NotADirectoryError(f"content folder is not a folder: {top}")
+        raise FileNotFoundError(f"content folder not found: {top}")
+    known = known or {}
+    files, bad, blind = _walk(top)
+    changed, owners = _changed(files, known)
+    records: list[Record] = []
+    for path, st in changed:
+        outcome = _load(path, st, owners)
+        (records if isinstance(outcome, Record) else bad).append(outcome)
+    for b in bad:
+        logger.warning("%s: %s", b.path, b.reason)
+    found = {path for path, _ in files}
+    removed = [p for p in known if p not in found and not _under(p, blind)]
+    return ScanResult(records, bad, removed, len(files) - len(changed))
+
+
+def _changed(
+    files: list[_Found], known: Mapping[str, tuple[int, int]]
+) -> tuple[list[_Found], dict[str, str]]:
+    """Files whose stat differs from `known`, and the ids the unchanged (stored) ones own."""
+    owners: dict[str, str] = {}
+    changed = []
+    for path, st in files:
+        if known.get(path) == (st.st_mtime_ns, st.st_size):
+            owners.setdefault(item_id(path), path)  # a stored file keeps its id first
+        else:
+            changed.append((path, st))
+    return changed, owners
+
+
+def _walk(top: str) -> tuple[list[_Found], list[BadFile], list[str]]:
+    """Record files (path, stat) under `top`, unreadable folders as bad, and their paths."""
+    files: list[_Found] = []
+    bad: list[BadFile] = []
+    blind: list[str] = []
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)  # stable order: "second" duplicate
+        except OSError as e:
+            bad.append(BadFile(folder, f"cannot read folder: {e.strerror or e}"))
+            blind.append(folder)
+            continue
+        stack.extend(reversed(_take(entries, files)))
+    return files, bad, blind
+
+
+def _take(entries: list[os.DirEntry[str]], files: list[_Found]) -> list[str]:
+    """Append the record files among `entries` to `files`; return the sub-folders."""
+    folders = []
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            folders.append(entry.path)
+        elif entry.is_file(follow_symlinks=False) and _accepted(entry.name):
+            try:
+                files.append((entry.path, entry.stat(follow_symlinks=False)))
+            except OSError:
+                continue  # vanished between listing and stat: it is simply not there
+    return folders
+
+
+def _accepted(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in EXTENSIONS
+
+
+def _under(path: str, folders: list[str]) -> bool:
+    return any(path.startswith(os.path.join(folder, "")) for folder in folders)
+
+
+def _load(path: str, st: os.stat_result, owners: dict[str, str]) -> Record | BadFile:
+    item = item_id(path)
+    other = owners.get(item)
+    if other is not None:
+        return BadFile(path, DUPLICATE.format(id=item, other=other), st.st_mtime_ns, st.st_size)
+    try:
+        record = _read(path, st)
+    except RecordError as e:
+        return BadFile(path, str(e), st.st_mtime_ns, st.st_size)
+    except OSError as e:
+        return BadFile(path, f"cannot read file: {e.strerror or e}", st.st_mtime_ns, st.st_size)
+    except Exception as e:  # a bad file must never stop the scan
+        return BadFile(path, f"unexpected {type(e).__name__}", st.st_mtime_ns, st.st_size)
+    owners[item] = path
+    return record
+
+
+def _read(path: str, st: os.stat_result) -> Record:
+    if st.st_size > MAX_BYTES:
+        raise RecordError(TOO_LARGE.format(size=st.st_size, limit=MAX_BYTES))
+    with open(path, "rb") as fh:
+        data = fh.read(st.st_size + 1)  # sized read: a 1 MiB buffer per file costs ~60 us
+        if len(data) > st.st_size:  # it grew since the stat: read on, still bounded
+            data += fh.read(MAX_BYTES + 1 - len(data))
+    return parse_record(path, data, mtime_ns=st.st_mtime_ns, size=st.st_size)

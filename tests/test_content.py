@@ -1,0 +1,426 @@
+"""Tests for bot.content: record parsing, repair, validation and folder scanning."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.article import Article, Record
+from bot.content import RecordError, parse_record, repair_text, scan
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "bot" / "examples"
+SEED = EXAMPLES / "000_bfb240625840f0a1.txt"
+SECRET = "tOpSeCrEt+Value/9f8e7d6c5b4a==;AbCdEf0123=="
+
+BASE = """---
+title: "{title}"
+excerpt: "{excerpt}"
+publishedDateTime: 2026-11-24T08:30:00Z
+originalUrl: "https://www.example.com/2026/11/24/story/"
+webUrl: "https://www.example.com/2026/11/24/story/"
+quality: {quality}
+heat: 40
+published: false
+provider:
+  name: Example News
+  domain: example.com
+topics:
+  - AI
+{more}secured: "{secret}"
+---
+{body}"""
+
+
+def record_text(
+    title: str = "A Plain Title",
+    excerpt: str = "A plain excerpt.",
+    quality: str = "72",
+    more: str = "",
+    body: str = "",
+) -> str:
+    return BASE.format(
+        title=title, excerpt=excerpt, quality=quality, more=more, secret=SECRET, body=body
+    )
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, str):
+        text = text.encode("utf-8")
+    path.write_bytes(text)
+    return path
+
+
+def parse_file(path: Path) -> Record:
+    return parse_record(str(path), path.read_bytes())
+
+
+def reason(tmp_path: Path, text: str | bytes, name: str = "bad.md") -> str:
+    path = write(tmp_path / name, text)
+    with pytest.raises(RecordError) as info:
+        parse_file(path)
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+# --- the bundled examples and the seed -------------------------------------------------
+
+
+def test_every_bundled_example_parses_and_enough_are_eligible() -> None:
+    result = scan(EXAMPLES)
+    assert result.bad == []
+    articles = [r.article for r in result.records]
+    assert 14 <= len(articles) <= 18
+    eligible = [a for a in articles if a.quality >= 50 and not a.published]
+    assert len(eligible) >= 7
+    assert sum(a.published for a in articles) == 2
+    assert any(a.quality < 50 for a in articles)
+    assert len({a.url for a in articles}) == len(articles)
+    assert len({a.title.casefold() for a in articles}) == len(articles)
+    assert any(a.note for a in articles) and any(a.related for a in articles)
+    assert all(r.secured is not None for r in result.records)
+
+
+def test_bundled_examples_read_cleanly_after_repair() -> None:
+    for record in scan(EXAMPLES).records:
+        a = record.article
+        for text in (a.title, a.excerpt, *a.topics, a.provider.name):
+            assert "â€" not in text and "&amp;" not in text and "<p>" not in text, a.id
+        assert a.published_at is not None and a.images is not None
+
+
+def test_seed_record_is_read_and_its_title_repaired() -> None:
+    record = parse_file(SEED)
+    a = record.article
+    assert a.id == "000_bfb240625840f0a1"
+    assert a.title == "China’s Exascale Prototype Supercomputer Tests AI Workloads"
+    assert a.url.startswith("https://www.nextplatform.com/2021/04/19/chinas-exascale")
+    assert a.alt_urls[0].endswith("/amp/") and "cdn.ampproject.org" in a.alt_urls[1]
+    assert (a.quality, a.heat, a.published) == (59, 69, False)
+    assert a.published_at == datetime(2021, 4, 19, 17, 47, tzinfo=UTC)
+    assert (a.provider.name, a.provider.domain) == ("The Next Platform", "nextplatform.com")
+    assert a.topics == ("AI Hardware", "AI")
+    assert (a.images[0].width, a.images[0].height) == (1300, 500)
+    assert a.related[0].provider == "UPI.com"
+    assert a.related[0].url.startswith("https://www.upi.com/")
+    assert (a.category, a.type, a.note, a.extra) == ("news", "article", "", {})
+    assert record.size == SEED.stat().st_size
+
+
+def test_c1_mojibake_example_is_repaired_not_rejected() -> None:
+    raw = next(p for p in EXAMPLES.iterdir() if "\x9d" in p.read_text("utf-8"))
+    assert parse_file(raw).article.title == (
+        "Open-Source Maintainers Push Back on “AI Slop” Bug Reports"
+    )
+
+
+# --- text repair -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("Chinaâ€™s Exascale", "China’s Exascale"),
+        ("Fish &amp; Chips &lt;3", "Fish & Chips <3"),
+        ("<b>bold</b> and <a href='https://x.test/?a=1&b=2'>a link</a>", "bold and a link"),
+        ("<p>One</p><p>Two</p>", "One Two"),
+        ("  spaced \t out\n\n text  ", "spaced out text"),
+        ("keep <!channel> and <@U123> and <https://x.test|y>", None),
+        ("a <!-- hidden --> b<script>alert(1)</script>", "a b"),
+        ("&lt;b&gt;literal&lt;/b&gt;", "<b>literal</b>"),
+        ("plain ascii text", None),
+        ("“curly” quotes stay", None),
+    ],
+)
+def test_repair_text(raw: str, shown: str | None) -> None:
+    assert repair_text(raw) == (raw if shown is None else shown)
+
+
+def test_excerpt_entities_tags_and_whitespace_are_cleaned(tmp_path: Path) -> None:
+    excerpt = "<p>Rates &amp; <em>yields</em>   rise&#8217;s   fast.</p>"
+    a = parse_file(write(tmp_path / "x.md", record_text(excerpt=excerpt))).article
+    assert a.excerpt == "Rates & yields rise’s fast."
+
+
+def test_c1_control_characters_in_a_quoted_string_are_repaired(tmp_path: Path) -> None:
+    title = "â€œAI Slopâ€\x9d Reports"  # "”" read as cp1252: "â€" + U+009D
+    a = parse_file(write(tmp_path / "c1.md", record_text(title=title))).article
+    assert a.title == "“AI Slop” Reports"
+
+
+def test_bom_crlf_and_markdown_body_note(tmp_path: Path) -> None:
+    body = "\n**Editor’s note:** worth   a read.\n\n\n\n- one\n- two &amp; three\n"
+    text = record_text(body=body).replace("\n", "\r\n")
+    a = parse_file(write(tmp_path / "n.md", b"\xef\xbb\xbf" + text.encode())).article
+    assert a.title == "A Plain Title"
+    assert a.note == "**Editor’s note:** worth a read.\n\n- one\n- two & three"
+
+
+# --- rejections ------------------------------------------------------------------------
+
+
+def test_not_utf8_is_rejected(tmp_path: Path) -> None:
+    text = record_text(title="Caf\xe9").encode("latin-1")
+    assert "not UTF-8" in reason(tmp_path, text)
+
+
+def test_missing_or_unclosed_front_matter_is_rejected(tmp_path: Path) -> None:
+    assert "no front matter" in reason(tmp_path, "title: x\nwebUrl: https://a.test/\n")
+    assert "not closed" in reason(tmp_path, "---\ntitle: x\nwebUrl: https://a.test/\n")
+    assert "empty" in reason(tmp_path, "---\n---\nbody\n")
+    assert "mapping" in reason(tmp_path, "---\n- a\n- b\n---\n")
+
+
+def test_a_yaml_file_without_markers_is_the_front_matter(tmp_path: Path) -> None:
+    path = write(tmp_path / "plain.YAML", "title: Plain YAML\nwebUrl: https://a.test/p\n")
+    a = parse_file(path).article
+    assert (a.id, a.title, a.url) == ("plain", "Plain YAML", "https://a.test/p")
+
+
+def test_yaml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
+    text = '---\ntitle: "ok"\nwebUrl: https://a.test/\ntopics: [AI, Cloud\nheat: 3\n---\n'
+    message = reason(tmp_path, text)
+    assert message.startswith("YAML error at line 5, column 5:")
+    control = '---\ntitle: "Ünïcode"\nexcerpt: "bell \x07"\n---\n'
+    assert reason(tmp_path, control).startswith("YAML error at line 3, column 16: control")
+
+
+def test_python_tags_are_refused_and_nothing_runs(tmp_path: Path) -> None:
+    sentinel = tmp_path / "sentinel"
+    tag = f'!!python/object/apply:os.system ["touch {sentinel}"]'
+    message = reason(tmp_path, f"---\ntitle: {tag}\nwebUrl: https://a.test/\n---\n")
+    assert "YAML tag not allowed at line 2" in message and "python/object" in message
+    assert not sentinel.exists()
+
+
+def test_alias_bomb_is_rejected_fast(tmp_path: Path) -> None:
+    lines = ["---", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    previous = "a"
+    for name in "bcdefghi":
+        lines.append(f"{name}: &{name} [{', '.join(['*' + previous] * 9)}]")
+        previous = name
+    lines += ["title: Bomb", "webUrl: https://a.test/", "---", ""]
+    started = time.perf_counter()
+    message = reason(tmp_path, "\n".join(lines))
+    assert time.perf_counter() - started < 0.5
+    assert "aliases are not allowed" in message
+
+
+def test_any_alias_reuse_is_rejected(tmp_path: Path) -> None:
+    text = "---\ntitle: &t Shared\nexcerpt: *t\nwebUrl: https://a.test/\n---\n"
+    assert "aliases are not allowed" in reason(tmp_path, text)
+
+
+def test_deep_nesting_is_rejected_not_crashing(tmp_path: Path) -> None:
+    text = "---\ntitle: x\nwebUrl: https://a.test/\nx: " + "[" * 200_000 + "\n---\n"
+    assert "nested too deeply" in reason(tmp_path, text)
+
+
+@pytest.mark.parametrize("title", ['""', '"   "', '"<b></b>"', "null"])
+def test_missing_title_is_rejected(tmp_path: Path, title: str) -> None:
+    text = record_text().replace('title: "A Plain Title"', f"title: {title}")
+    assert reason(tmp_path, text) == "missing title"
+
+
+def test_no_http_url_is_rejected(tmp_path: Path) -> None:
+    text = record_text().replace("https://www.example.com", "ftp://www.example.com")
+    assert reason(tmp_path, text).startswith("no http(s) URL")
+    text = record_text().replace("https://www.example.com", "javascript:alert(1)//")
+    assert reason(tmp_path, text).startswith("no http(s) URL")
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("150", "150"), ("high", "'high'"), ("true", "True"), ("-1", "-1"), ("59.5", "59.5")],
+)
+def test_bad_quality_is_rejected_with_field_and_value(
+    tmp_path: Path, value: str, shown: str
+) -> None:
+    message = reason(tmp_path, record_text(quality=value))
+    assert message == f"quality must be a whole number from 0 to 100, got {shown}"
+
+
+def test_scores_accept_integral_floats_and_default_to_zero(tmp_path: Path) -> None:
+    text = record_text(quality="59.0").replace("heat: 40\n", "")
+    a = parse_file(write(tmp_path / "s.md", text)).article
+    assert (a.quality, a.heat) == (59, 0)
+    bad_heat = record_text().replace("heat: 40", 'heat: "40"')
+    assert reason(tmp_path, bad_heat).startswith("heat must be")
+
+
+def test_published_flag_and_dates(tmp_path: Path) -> None:
+    text = record_text().replace("published: false", 'published: "true"')
+    text = text.replace("2026-11-24T08:30:00Z", '"2026-11-24T09:30:00+01:00"')
+    a = parse_file(write(tmp_path / "p.md", text)).article
+    assert a.published is True
+    assert a.published_at == datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
+    naive = record_text().replace("2026-11-24T08:30:00Z", "2026-11-24 08:30:00")
+    assert parse_file(write(tmp_path / "n.md", naive)).article.published_at == datetime(
+        2026, 11, 24, 8, 30, tzinfo=UTC
+    )
+    maybe = record_text().replace("published: false", "published: maybe")
+    assert reason(tmp_path, maybe) == "published must be true or false, got 'maybe'"
+    when = record_text().replace("2026-11-24T08:30:00Z", "last tuesday")
+    assert reason(tmp_path, when).startswith("publishedDateTime is not an ISO 8601 date")
+
+
+def test_provider_topics_images_and_related_shapes(tmp_path: Path) -> None:
+    more = """images:
+  - url: "//cdn.example.com/relative.jpg"
+  - url: "https://cdn.example.com/ok.jpg"
+    width: "wide"
+    height: 400
+related:
+  - title: "No URL"
+  - webUrl: "https://r.test/untitled"
+  - title: "Good &amp; Related"
+    webUrl: "https://r.test/good"
+    provider: Plain Provider
+"""
+    text = record_text(more=more).replace("topics:\n  - AI\n", "topics: Open Source\n")
+    text = text.replace("provider:\n  name: Example News\n  domain: example.com\n", "")
+    text = text.replace("heat: 40\n", "heat: 40\nprovider: Just A Name\n")
+    a = parse_file(write(tmp_path / "shape.md", text)).article
+    assert a.provider.name == "Just A Name" and a.topics == ("Open Source",)
+    assert [(i.url, i.width, i.height) for i in a.images] == [
+        ("https://cdn.example.com/ok.jpg", None, 400)
+    ]
+    assert [(r.title, r.url, r.provider) for r in a.related] == [
+        ("Good & Related", "https://r.test/good", "Plain Provider")
+    ]
+
+
+def test_unknown_fields_are_kept_json_safe(tmp_path: Path) -> None:
+    more = "language: en\nreviewedAt: 2026-11-20T10:00:00Z\nscores: {clarity: 4, tags: [a, b]}\n"
+    a = parse_file(write(tmp_path / "u.md", record_text(more=more))).article
+    assert a.extra == {
+        "language": "en",
+        "reviewedAt": "2026-11-20T10:00:00+00:00",
+        "scores": {"clarity": 4, "tags": ["a", "b"]},
+    }
+    assert Article.from_dict(json.loads(json.dumps(a.to_dict()))) == a
+
+
+# --- the secured token -----------------------------------------------------------------
+
+
+def test_secured_is_kept_but_never_shown(tmp_path: Path) -> None:
+    record = parse_file(write(tmp_path / "sec.md", record_text()))
+    assert record.secured is not None and record.secured.reveal() == SECRET
+    assert "secured" not in record.article.extra
+    assert SECRET not in json.dumps(record.article.to_dict())
+    assert SECRET not in repr(record) and SECRET not in str(record)
+
+
+def test_secured_never_reaches_reasons_or_logs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    write(tmp_path / "a.md", record_text(quality="150"))
+    write(tmp_path / "b.md", record_text().replace(f'"{SECRET}"', f'"{SECRET}'))
+    write(tmp_path / "c.md", record_text().replace("https://", "gopher://"))
+    with caplog.at_level(logging.DEBUG, logger="bot.content"):
+        result = scan(tmp_path)
+    assert len(result.bad) == 3
+    assert all(SECRET not in b.reason for b in result.bad)
+    assert SECRET not in caplog.text and "a.md: quality must be" in caplog.text
+
+
+# --- scanning --------------------------------------------------------------------------
+
+
+def test_scan_is_recursive_and_skips_hidden_and_foreign_files(tmp_path: Path) -> None:
+    write(tmp_path / "top.md", record_text(title="Top"))
+    write(tmp_path / "a" / "b" / "deep.TXT", record_text(title="Deep"))
+    write(tmp_path / "a" / "feed.yml", "title: From YAML\nwebUrl: https://y.test/\n")
+    write(tmp_path / ".drafts" / "hidden.md", record_text(title="Hidden dir"))
+    write(tmp_path / ".hidden.md", record_text(title="Hidden file"))
+    write(tmp_path / "notes.json", "{}")
+    os.symlink(tmp_path / "top.md", tmp_path / "link.md")
+    result = scan(tmp_path)
+    assert sorted(r.article.title for r in result.records) == ["Deep", "From YAML", "Top"]
+    assert str(tmp_path / "a" / "b" / "deep.TXT") in {r.path for r in result.records}
+    assert result.bad == [] and result.removed == [] and result.unchanged == 0
+
+
+def test_missing_root_raises_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"content folder not found: .*nope"):
+        scan(tmp_path / "nope")
+    with pytest.raises(NotADirectoryError):
+        scan(write(tmp_path / "file.md", record_text()))
+
+
+def test_incremental_rescan_skips_unchanged_files(tmp_path: Path) -> None:
+    path = write(tmp_path / "keep.md", record_text(title="First Title"))
+    write(tmp_path / "other.md", record_text(title="Other"))
+    first = scan(str(tmp_path))
+    known = {r.path: (r.mtime_ns, r.size) for r in first.records}
+    stat = path.stat()
+    path.write_text(record_text(title="Other Title"))  # same length, new content
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    again = scan(str(tmp_path), known)
+    assert (again.records, again.bad, again.removed, again.unchanged) == ([], [], [], 2)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    changed = scan(str(tmp_path), known)
+    assert [r.article.title for r in changed.records] == ["Other Title"]
+    assert changed.unchanged == 1
+
+
+def test_deleted_files_are_reported_removed(tmp_path: Path) -> None:
+    gone = write(tmp_path / "gone.md", record_text(title="Gone"))
+    write(tmp_path / "stay.md", record_text(title="Stay"))
+    known = {r.path: (r.mtime_ns, r.size) for r in scan(tmp_path).records}
+    gone.unlink()
+    result = scan(tmp_path, known)
+    assert result.removed == [str(gone)] and result.unchanged == 1
+
+
+def test_duplicate_ids_make_the_second_file_bad(tmp_path: Path) -> None:
+    first = write(tmp_path / "a" / "same.md", record_text(title="One"))
+    second = write(tmp_path / "b" / "same.txt", record_text(title="Two"))
+    result = scan(tmp_path)
+    assert [r.article.title for r in result.records] == ["One"]
+    assert [(b.path, b.reason) for b in result.bad] == [
+        (str(second), f"duplicate id 'same', also at {first}")
+    ]
+
+
+def test_a_stored_file_keeps_its_id_against_a_new_duplicate(tmp_path: Path) -> None:
+    stored = write(tmp_path / "b" / "same.md", record_text(title="Stored"))
+    known = {r.path: (r.mtime_ns, r.size) for r in scan(tmp_path).records}
+    newcomer = write(tmp_path / "a" / "same.md", record_text(title="Newcomer"))
+    result = scan(tmp_path, known)
+    assert result.records == [] and result.unchanged == 1
+    assert result.bad[0].path == str(newcomer) and str(stored) in result.bad[0].reason
+
+
+def test_bad_files_never_stop_the_scan(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    write(tmp_path / "good.md", record_text(title="Good"))
+    big = write(tmp_path / "big.md", record_text(body="x" * (1024 * 1024 + 1)))
+    broken = write(tmp_path / "broken.md", b"\xff\xfe not text")
+    with caplog.at_level(logging.WARNING, logger="bot.content"):
+        result = scan(tmp_path)
+    assert [r.article.title for r in result.records] == ["Good"]
+    reasons = {b.path: b.reason for b in result.bad}
+    assert reasons[str(big)].startswith("file too large")
+    assert reasons[str(broken)].startswith("not UTF-8")
+    assert result.bad[0].size == os.stat(result.bad[0].path).st_size
+    assert caplog.text.count(str(broken)) == 1
+    assert f"{big}: file too large" in caplog.text
+
+
+def test_rescanning_many_unchanged_files_is_fast(tmp_path: Path) -> None:
+    text = record_text()
+    for i in range(2000):
+        write(tmp_path / f"d{i % 10}" / f"item{i:04d}.md", text)
+    known = {r.path: (r.mtime_ns, r.size) for r in scan(tmp_path).records}
+    started = time.perf_counter()
+    result = scan(tmp_path, known)
+    assert result.unchanged == 2000 and result.records == []
+    assert time.perf_counter() - started < 0.5  # 50,000 files/s would take 0.04 s
