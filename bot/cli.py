@@ -1,0 +1,231 @@
+"""The `newsdesk` command line: the only place that reads argv."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.article import Article
+from bot.blocks import card_message, digest_messages, review_message
+from bot.config import ConfigError, DigestSettings, Settings, load_settings
+from bot.content import scan
+from bot.deps import utcnow
+from bot.digest import preview_digest, preview_review, run_digest, run_review
+from bot.jobs import rescan
+from bot.mrkdwn import long_date
+from bot.render import card_html, card_text, digest_text
+from bot.status import as_text, collect
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+PREVIEW_CHANNEL = "preview"
+DRY_RUN_NOTE = "dry run: nothing posted"
+NO_TOKEN = "SLACK_BOT_TOKEN is not set: it is needed to post (or use --dry-run)"
+NO_DIGEST = "no digest configured: add `digests` to the config or pass --channel"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose or args.command == "run" else logging.ERROR,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        if args.command == "check":
+            return cmd_check(args)
+        settings = load_settings(args.config)
+    except ConfigError as error:
+        print(f"newsdesk: configuration error: {error}", file=sys.stderr)
+        return 2
+    return COMMANDS[args.command](settings, args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsdesk", description="Curated articles in Slack.")
+    parser.add_argument("--config", help="YAML settings file (default: $NEWSDESK_CONFIG)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot: Slack app, scheduler, content rescans")
+    digest = sub.add_parser("digest", help="post a digest now (or preview it)")
+    digest.add_argument("--channel", help="only this digest channel")
+    digest.add_argument("--dry-run", action="store_true", help="post nothing, print it")
+    digest.add_argument("--json", action="store_true", help="print the Slack payloads")
+    review = sub.add_parser("review", help="post a review round now (or preview it)")
+    review.add_argument("--dry-run", action="store_true", help="post nothing, print it")
+    review.add_argument("--json", action="store_true", help="print the Slack payloads")
+    check = sub.add_parser("check", help="validate records; exit 1 if any is bad")
+    check.add_argument("dir", nargs="?", help="folder to check (default: content_dir)")
+    preview = sub.add_parser("preview", help="show one article's card")
+    preview.add_argument("id", help="item id (file name without extension)")
+    form = preview.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print the Block Kit payload")
+    form.add_argument("--html", metavar="FILE", help="write an HTML preview to FILE")
+    status = sub.add_parser("status", help="counts, bad files, last and next runs")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    folder = args.dir or str(load_settings(args.config).content_dir)
+    try:
+        result = scan(folder)
+    except (FileNotFoundError, NotADirectoryError) as error:
+        print(f"newsdesk: {error}", file=sys.stderr)
+        return 2
+    for bad in sorted(result.bad, key=lambda b: b.path):
+        print(f"{bad.path}: {bad.reason}")
+    print(f"{len(result.records)} good, {len(result.bad)} bad record(s) in {folder}")
+    return 1 if result.bad else 0
+
+
+def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    with _opened(settings) as store:
+        now = utcnow()
+        report = collect(settings, store, now)
+    print(json.dumps(report, indent=2) if args.json else as_text(report))
+    return 0
+
+
+def cmd_preview(settings: Settings, args: argparse.Namespace) -> int:
+    with _opened(settings) as store:
+        article = store.article(args.id)
+    if article is None:
+        print(f"newsdesk: no article with id {args.id!r}", file=sys.stderr)
+        return 1
+    if args.json:
+        _print_json(card_message(article, settings.timezone))
+    elif args.html:
+        Path(args.html).write_text(card_html(article, settings.timezone), encoding="utf-8")
+        print(f"wrote {args.html}")
+    else:
+        print(card_text(article, settings.timezone))
+    return 0
+
+
+def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
+    digests = _digests(settings, args.channel, args.dry_run)
+    if not digests:
+        print(f"newsdesk: {NO_DIGEST}", file=sys.stderr)
+        return 2
+    with _opened(settings) as store:
+        if args.dry_run:
+            return _preview_digests(settings, store, digests, args.json)
+        return _post_digests(settings, store, digests)
+
+
+def cmd_review(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.review is None:
+        print("newsdesk: review is not configured (set review.channel)", file=sys.stderr)
+        return 2
+    with _opened(settings) as store:
+        now = utcnow()
+        if args.dry_run:
+            articles = preview_review(settings, store, now)
+            return _show_review(settings, articles, args.json)
+        return _report([run_review(settings, store, _client(settings), now)])
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.runtime import run  # Bolt and the HTTP server load only for `run`
+
+    return run(settings)
+
+
+def _digests(settings: Settings, channel: str | None, dry_run: bool) -> list[DigestSettings]:
+    if channel:
+        return [settings.digest_for(channel)]
+    if settings.digests or not dry_run:
+        return list(settings.digests)
+    return [DigestSettings(channel=PREVIEW_CHANNEL)]  # no config: preview the examples
+
+
+def _preview_digests(settings, store, digests, as_json: bool) -> int:
+    now = utcnow()
+    day = now.astimezone(settings.timezone).date()
+    out: list[dict[str, Any]] = []
+    for digest in digests:
+        articles = preview_digest(settings, store, digest, now)
+        if as_json:
+            out.append(_digest_json(settings, digest, articles, day))
+            continue
+        heading = f"Newsdesk digest · {long_date(day)} → {digest.channel} ({DRY_RUN_NOTE})"
+        print(digest_text(articles, heading, settings.timezone) + "\n")
+    if as_json:
+        _print_json(out)
+    return 0
+
+
+def _digest_json(settings, digest, articles: list[Article], day) -> dict[str, Any]:
+    messages = digest_messages(articles, day, settings.timezone)
+    return {"channel": digest.channel, "items": [a.id for a in articles], "messages": messages}
+
+
+def _post_digests(settings: Settings, store: Store, digests: list[DigestSettings]) -> int:
+    client = _client(settings)
+    return _report([run_digest(settings, store, client, d, utcnow()) for d in digests])
+
+
+def _show_review(settings: Settings, articles: list[Article], as_json: bool) -> int:
+    if as_json:
+        _print_json([review_message(a, settings.timezone) for a in articles])
+        return 0
+    heading = f"Review round → {settings.review.channel} ({DRY_RUN_NOTE})"
+    print(digest_text(articles, heading, settings.timezone))
+    return 0
+
+
+def _client(settings: Settings):
+    if settings.bot_token is None:
+        print(f"newsdesk: {NO_TOKEN}", file=sys.stderr)
+        raise SystemExit(2)
+    from bot.slack import make_client
+
+    return make_client(settings, retry_connection_errors=False)
+
+
+def _report(outcomes: list) -> int:
+    for outcome in outcomes:
+        print(outcome)
+    return 1 if any(o.error for o in outcomes) else 0
+
+
+class _opened:
+    """Open the store and bring it up to date with the content folder."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def __enter__(self) -> Store:
+        self.store = Store(self.settings.database_url)
+        try:
+            result = rescan(self.settings, self.store, datetime.now(UTC))
+        except (FileNotFoundError, NotADirectoryError) as error:
+            self.store.close()
+            print(f"newsdesk: content_dir: {error}", file=sys.stderr)
+            raise SystemExit(2) from error
+        if result.bad:
+            print(f"note: {len(result.bad)} bad file(s) skipped; see `newsdesk check`.")
+        return self.store
+
+    def __exit__(self, *exc: object) -> None:
+        self.store.close()
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "digest": cmd_digest,
+    "review": cmd_review,
+    "preview": cmd_preview,
+    "status": cmd_status,
+}

@@ -1,0 +1,233 @@
+"""Compose and send digests and review rounds: the edge between the store and Slack.
+
+Exactly once: a run is claimed in the database (unique per schedule and due time), and each
+message's items are recorded as published the moment Slack accepts it. Every post carries
+Slack message metadata naming the run and part, so a post whose answer was lost (a timeout
+after Slack accepted it) is found with `conversations.history` instead of being repeated.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.article import Article
+from bot.blocks import Message, digest_messages, review_message
+from bot.config import DigestSettings, Settings
+from bot.select import Policy, pick
+from bot.slack import error_code, post
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+DIGEST = "digest"
+REVIEW = "review"
+DIGEST_EVENT = "newsdesk_digest"
+REVIEW_EVENT = "newsdesk_review"
+FAILED_NOTE = (
+    ":warning: Newsdesk could not post the {kind} to <#{channel}>: `{error}`. "
+    "{count} item(s) stay unpublished and will be retried on the next run."
+)
+HISTORY_LOOKBACK_SECONDS = 600
+
+
+@dataclass
+class Outcome:
+    """What one digest or review run did, for logs, `status` and replies to users."""
+
+    kind: str
+    channel: str
+    posted: list[str] = field(default_factory=list)
+    error: str | None = None
+    skipped: bool = False
+    pending: int = 0  # items picked but not posted
+
+    def __str__(self) -> str:
+        if self.skipped:
+            return f"{self.kind} for {self.channel}: already run by another process"
+        if self.error:
+            return (
+                f"{self.kind} for {self.channel} failed: {self.error} "
+                f"({len(self.posted)} posted, {self.pending} left unpublished)"
+            )
+        if not self.posted:
+            return f"{self.kind} for {self.channel}: nothing to post"
+        return f"{self.kind} for {self.channel}: posted {len(self.posted)} item(s)"
+
+
+def preview_digest(
+    settings: Settings, store: Store, digest: DigestSettings, now: datetime
+) -> list[Article]:
+    """The articles the next digest for `digest.channel` would post (edits applied)."""
+    policy = settings.digest_policy(digest)
+    ranked = store.candidates(
+        channel=digest.channel,
+        quality_min=policy.quality_min,
+        approved_only=settings.review is not None,
+    )
+    urls, titles = store.taken_keys(digest.channel)
+    return _picked(store, ranked, policy, now, urls, titles)
+
+
+def preview_review(settings: Settings, store: Store, now: datetime) -> list[Article]:
+    """The best eligible items never sent for review, up to the review batch."""
+    policy = settings.review_policy()
+    ranked = store.candidates(
+        channel=None, quality_min=policy.quality_min, not_sent_for_review=True
+    )
+    urls, titles = store.taken_keys(None)
+    return _picked(store, ranked, policy, now, urls, titles)
+
+
+def _picked(store, ranked, policy: Policy, now: datetime, urls, titles) -> list[Article]:
+    with closing(ranked):
+        chosen = pick(ranked, policy, now, taken_urls=urls, taken_titles=titles)
+    return store.articles([c.id for c in chosen])
+
+
+def run_digest(
+    settings: Settings,
+    store: Store,
+    client: WebClient,
+    digest: DigestSettings,
+    now: datetime,
+    *,
+    due_at: datetime | None = None,
+) -> Outcome:
+    """Post one digest to its channel, exactly once per (channel, due time)."""
+    outcome = Outcome(DIGEST, digest.channel)
+    run_id = store.claim_run(DIGEST, digest.channel, due_at or now, now)
+    if run_id is None:
+        outcome.skipped = True
+        return outcome
+    articles = preview_digest(settings, store, digest, now)
+    day = now.astimezone(settings.timezone).date()
+    messages = digest_messages(articles, day, settings.timezone)
+    _send_digest(store, client, digest.channel, messages, run_id, now, outcome)
+    outcome.pending = len(articles) - len(outcome.posted)
+    return _finish(settings, store, client, run_id, now, outcome)
+
+
+def _send_digest(store, client, channel, messages, run_id, now, outcome: Outcome) -> None:
+    thread_ts: str | None = None
+    for part, message in enumerate(messages):
+        ids = list(message.get("item_ids", ()))
+        meta = _metadata(DIGEST_EVENT, run_id, part, ids)
+        try:
+            ts = _post_once(client, channel, message, meta, thread_ts)
+        except (SlackApiError, SlackClientError, OSError) as error:
+            outcome.error = error_code(error)
+            return
+        store.record_publications(ids, channel, ts, run_id, now)
+        outcome.posted += ids
+        thread_ts = thread_ts or ts
+
+
+def run_review(
+    settings: Settings, store: Store, client: WebClient, now: datetime, *, due_at=None
+) -> Outcome:
+    """Post the next review round: one message per item, each recorded as it lands."""
+    if settings.review is None:
+        return Outcome(REVIEW, "-", error="review is not configured (set review.channel)")
+    channel = settings.review.channel
+    outcome = Outcome(REVIEW, channel)
+    run_id = store.claim_run(REVIEW, channel, due_at or now, now)
+    if run_id is None:
+        outcome.skipped = True
+        return outcome
+    articles = preview_review(settings, store, now)
+    for part, article in enumerate(articles):
+        if not _send_review(settings, store, client, article, run_id, part, now, outcome):
+            break
+    outcome.pending = len(articles) - len(outcome.posted)
+    return _finish(settings, store, client, run_id, now, outcome)
+
+
+def _send_review(settings, store, client, article, run_id, part, now, outcome) -> bool:
+    channel = outcome.channel
+    message = review_message(article, settings.timezone)
+    meta = _metadata(REVIEW_EVENT, run_id, part, [article.id])
+    try:
+        ts = _post_once(client, channel, message, meta, None)
+    except (SlackApiError, SlackClientError, OSError) as error:
+        outcome.error = error_code(error)
+        return False
+    store.mark_sent_for_review(article.id, channel, ts, now)
+    outcome.posted.append(article.id)
+    return True
+
+
+def _metadata(event: str, run_id: int, part: int, ids: list[str]) -> dict:
+    return {"event_type": event, "event_payload": {"run": run_id, "part": part, "items": ids}}
+
+
+def _post_once(
+    client: WebClient, channel: str, message: Message, meta: dict, thread_ts: str | None
+) -> str:
+    """Post, unless an earlier attempt whose answer was lost already landed."""
+    try:
+        return post(client, channel, message, thread_ts=thread_ts, metadata=meta)
+    except (SlackClientError, OSError) as error:
+        if isinstance(error, SlackApiError):
+            raise
+        landed = find_posted(client, channel, meta, thread_ts)
+        if landed:
+            log.info("%s: post %s had landed despite %s", channel, meta["event_payload"], error)
+            return landed
+        return post(client, channel, message, thread_ts=thread_ts, metadata=meta)
+
+
+def find_posted(
+    client: WebClient, channel: str, meta: dict, thread_ts: str | None = None
+) -> str | None:
+    """The ts of a message already carrying this run/part metadata, if Slack has one."""
+    if thread_ts:
+        page = client.conversations_replies(
+            channel=channel, ts=thread_ts, include_all_metadata=True
+        )
+    else:
+        page = client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
+    for message in page.get("messages", []):
+        found = message.get("metadata") or {}
+        if found.get("event_type") == meta["event_type"] and _same_part(found, meta):
+            return str(message["ts"])
+    return None
+
+
+def _same_part(found: dict, meta: dict) -> bool:
+    a, b = found.get("event_payload") or {}, meta["event_payload"]
+    return a.get("run") == b["run"] and a.get("part") == b["part"]
+
+
+def _finish(settings, store, client, run_id: int, now, outcome: Outcome) -> Outcome:
+    status = "failed" if outcome.error else ("done" if outcome.posted else "empty")
+    store.finish_run(run_id, status, now, posted=len(outcome.posted), error=_error_line(outcome))
+    if outcome.error:
+        log.error("%s", outcome)
+        _note_failure(settings, client, outcome)
+    else:
+        log.info("%s", outcome)
+    return outcome
+
+
+def _error_line(outcome: Outcome) -> str | None:
+    return f"{outcome.channel}: {outcome.error}" if outcome.error else None
+
+
+def _note_failure(settings: Settings, client: WebClient, outcome: Outcome) -> None:
+    """In review mode, editors hear about a failed post in the review channel."""
+    review = settings.review
+    if review is None or outcome.channel == review.channel:
+        return
+    text = FAILED_NOTE.format(
+        kind=outcome.kind, channel=outcome.channel, error=outcome.error, count=outcome.pending
+    )
+    try:
+        client.chat_postMessage(channel=review.channel, text=text)
+    except (SlackClientError, OSError) as error:
+        log.warning("could not post the failure note to %s: %s", review.channel, error)
