@@ -1,6 +1,7 @@
-"""Article records on disk: parse, repair and validate them, and scan the content folder.
+"""Article records on disk: parse and validate them, and scan the content folder.
 
-Parsing is pure (bytes in, `Record` out, `RecordError` with a one-line reason otherwise).
+Parsing is pure (bytes in, `Record` out, `RecordError` with a one-line reason otherwise):
+text repair lives in `bot.repair`, guarded YAML loading in `bot.safeyaml`.
 `scan` walks the folder with `os.scandir` and only reads files that are new or changed.
 The `secured` token goes to `Record.secured` and nowhere else: not into `Article`, not into
 error messages, not into logs.
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import html
 import logging
 import math
 import os
@@ -20,21 +20,23 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import ftfy
-import yaml
-
 from bot.article import Article, BadFile, Image, Provider, Record, Related, ScanResult, Secret
+from bot.repair import repair_c1
+from bot.repair import repair_note as repair_note
+from bot.repair import repair_text as repair_text
+from bot.safeyaml import ALIASES as ALIASES
+from bot.safeyaml import FAST_INDICATORS as FAST_INDICATORS
+from bot.safeyaml import MAX_DEPTH as MAX_DEPTH
+from bot.safeyaml import MAX_NODES as MAX_NODES
+from bot.safeyaml import TOO_BIG as TOO_BIG
+from bot.safeyaml import TOO_DEEP as TOO_DEEP
+from bot.safeyaml import EmptyDocument, YAMLRefused, load
 
 logger = logging.getLogger(__name__)
 
 EXTENSIONS = frozenset({".md", ".txt", ".yaml", ".yml"})
 YAML_EXTENSIONS = frozenset({".yaml", ".yml"})
 MAX_BYTES = 1024 * 1024
-MAX_DEPTH = 64
-MAX_NODES = 50_000
-# Each nesting level needs one of the indicators `[{-?:`, so with at most this many of them
-# libyaml's composer (recursive in C: deep input crashes the process) is safe to run as is.
-FAST_INDICATORS = 500
 URL_FIELDS = ("originalUrl", "webUrl", "ampWebUrl", "cdnAmpWebUrl")
 KNOWN_FIELDS = frozenset(
     {"title", "excerpt", "category", "type", "publishedDateTime", "quality", "heat"}
@@ -47,26 +49,9 @@ UNCLOSED = "front matter is not closed: no second '---' line"
 EMPTY = "front matter is empty"
 MISSING_TITLE = "missing title"
 TOO_LARGE = "file too large ({size} bytes, limit {limit})"
-ALIASES = "anchors/aliases are not allowed (they can hide an alias bomb)"
-TOO_DEEP = f"YAML nested too deeply (more than {MAX_DEPTH} levels)"
-TOO_BIG = f"YAML has too many nodes (more than {MAX_NODES})"
 DUPLICATE = "duplicate id '{id}', also at {other}"
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-# Entities are decoded by us after tags are stripped, so `&lt;b&gt;` stays visible text.
-_FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, unescape_html=False, explain=False)
-_NEEDS_REPAIR = re.compile(r"[&<\x00-\x1f\x7f]|  |\A | \Z")
-_C1 = re.compile("[\x80-\x9f]")
-_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
-_ASCII_CTRL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
-_ATTRS = r"""(?:\s(?:[^<>"']|"[^"]*"|'[^']*')*)?/?>"""
-_DROP = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
-_BLOCK_TAG = re.compile(r"</?(?:br|p|div|li|ul|ol|h[1-6]|tr|td|th|blockquote)\b" + _ATTRS, re.I)
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*" + _ATTRS)
 _FM_END = re.compile(r"\n(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)")
-_INNER_WS = re.compile(r"(?<=\S)[^\S\n]+")
-_TRAILING_WS = re.compile(r"[^\S\n]+$", re.M)
-_BLANK_LINES = re.compile(r"\n{3,}")
 _HTTP = re.compile(
     r"https?://[^\s/?#<>\"|\\^`{}@:\x00-\x1f\x7f][^\s<>\"|\\^`{}\x00-\x1f\x7f]*", re.I
 )
@@ -79,34 +64,6 @@ class RecordError(ValueError):
     """A record that cannot be used; `str(e)` is the one-line reason."""
 
 
-# --- text repair -----------------------------------------------------------------------
-
-
-def repair_text(s: str) -> str:
-    """Mojibake, HTML entities and tags repaired, whitespace runs folded, ends stripped."""
-    if s.isascii() and not _NEEDS_REPAIR.search(s):
-        return s  # nothing to fix: skip ftfy, by far the costliest step
-    return " ".join(_fix(s).split())
-
-
-def repair_note(s: str) -> str:
-    """Like `repair_text` for the Markdown body, but line breaks and indentation are kept."""
-    if not s or s.isspace():
-        return ""
-    s = _INNER_WS.sub(" ", _fix(s))
-    return _BLANK_LINES.sub("\n\n", _TRAILING_WS.sub("", s)).strip()
-
-
-def _fix(s: str) -> str:
-    if "<" in s:
-        s = _TAG.sub("", _BLOCK_TAG.sub(" ", _DROP.sub(" ", s)))
-    if "&" in s:
-        s = html.unescape(s)  # after stripping: entities that spell tags stay text
-    if s.isascii():
-        return _ASCII_CTRL.sub("", s)  # ASCII cannot be mojibake; ftfy would only do this
-    return ftfy.fix_text(s, _FTFY)
-
-
 # --- parsing ---------------------------------------------------------------------------
 
 
@@ -116,9 +73,8 @@ def parse_record(path: str, data: bytes, *, mtime_ns: int = 0, size: int | None 
         raise RecordError(TOO_LARGE.format(size=len(data), limit=MAX_BYTES))
     front, body, first_line = _split(_decode(data), os.path.splitext(path)[1].lower())
     # C1 controls are UTF-8 bytes C2 80..C2 9F: a byte search spares most files the regex.
-    if b"\xc2" in data and _C1.search(front):
-        # Mis-decoded UTF-8 ("â€" + U+009D for "”") that libyaml would refuse: repair it.
-        front = _C1.sub("", ftfy.fix_text(front, _FTFY))
+    if b"\xc2" in data:
+        front = repair_c1(front)  # mis-decoded UTF-8 that libyaml would refuse
     fields = _load_yaml(front, first_line)
     article = _build(item_id(path), fields, body)
     secured = fields.get("secured")
@@ -154,99 +110,15 @@ def _split(text: str, suffix: str) -> tuple[str, str, int]:
 
 
 def _load_yaml(front: str, first_line: int) -> dict[str, Any]:
-    if sum(map(front.count, "[{-?:")) > FAST_INDICATORS:
-        _check_depth(front, first_line)
-    loader = _Loader(front)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            raise RecordError(EMPTY)
-        if "*" in front:  # only an alias ("*name") can share a node: refuse before building
-            _check_aliases(node, first_line)
-        # Merge keys are rare: let PyYAML resolve them (safe here: no aliases, bounded depth).
-        data = loader.construct_document(node) if "<<" in front else _plain(loader, node, 0)
-    except yaml.YAMLError as e:
-        raise RecordError(_yaml_reason(e, front, first_line)) from None
-    except TypeError:  # a list or mapping used as a mapping key
-        raise RecordError("YAML error: a mapping key must be a plain value") from None
-    finally:
-        loader.dispose()
+        data = load(front, first_line)
+    except EmptyDocument:
+        raise RecordError(EMPTY) from None
+    except YAMLRefused as e:
+        raise RecordError(str(e)) from None
     if not isinstance(data, dict):
         raise RecordError(f"front matter must be a mapping of fields, not {type(data).__name__}")
     return data
-
-
-def _check_depth(front: str, first_line: int) -> None:
-    """Refuse deep nesting from the flat event stream: libyaml's composer recurses in C."""
-    depth = 0
-    try:
-        for event in yaml.parse(front, Loader=_Loader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise RecordError(TOO_DEEP)
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    except yaml.YAMLError as e:
-        raise RecordError(_yaml_reason(e, front, first_line)) from None
-
-
-def _check_aliases(root: yaml.Node, first_line: int) -> None:
-    """Refuse any node reached twice, before anything is built: no alias is ever expanded."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            mark = node.start_mark
-            where = f"line {mark.line + first_line}, column {mark.column + 1}"
-            raise RecordError(f"YAML error at {where}: {ALIASES}")
-        seen.add(id(node))
-        if len(seen) > MAX_NODES:
-            raise RecordError(TOO_BIG)
-        if isinstance(node, yaml.MappingNode):
-            stack.extend(child for pair in node.value for child in pair)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-
-
-def _plain(loader: Any, node: yaml.Node, depth: int) -> Any:
-    """Data from an alias-free node tree: strings, lists and mappings are built here (the
-    hot path); other scalars and any explicit tag go to PyYAML's safe constructor, which
-    refuses `!!python/...` and never executes anything."""
-    if depth > MAX_DEPTH:
-        raise RecordError(TOO_DEEP)
-    if node.tag == _STR and isinstance(node, yaml.ScalarNode):
-        return node.value
-    if node.tag == _SEQ:
-        return [_plain(loader, child, depth + 1) for child in node.value]
-    if node.tag == _MAP:
-        return {_plain(loader, k, depth + 1): _plain(loader, v, depth + 1) for k, v in node.value}
-    return loader.construct_object(node, deep=True)
-
-
-def _yaml_reason(e: yaml.YAMLError, front: str, first_line: int) -> str:
-    if isinstance(e, yaml.reader.ReaderError):
-        before = _text_before(front, e.position)
-        column = len(before) - before.rfind("\n")
-        where, problem = (before.count("\n"), column), f"{e.reason} (#x{e.character:04x})"
-    else:
-        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-        where = (mark.line, mark.column + 1) if mark else None
-        problem = getattr(e, "problem", None) or type(e).__name__
-        if getattr(e, "context", None):
-            problem = f"{problem} ({e.context})"
-    tag = isinstance(e, yaml.constructor.ConstructorError)
-    label = "YAML tag not allowed" if tag else "YAML error"
-    at = f" at line {where[0] + first_line}, column {where[1]}" if where else ""
-    return " ".join(f"{label}{at}: {problem}".split())
-
-
-def _text_before(front: str, position: int) -> str:
-    if _Loader is yaml.SafeLoader:
-        return front[:position]
-    # libyaml reports reader errors as a byte offset into the UTF-8 text.
-    return front.encode("utf-8")[:position].decode("utf-8", "ignore")
 
 
 # --- fields ----------------------------------------------------------------------------

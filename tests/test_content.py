@@ -1,4 +1,7 @@
-"""Tests for bot.content: record parsing, repair, validation and folder scanning."""
+"""Tests for bot.content: record parsing, validation and folder scanning.
+
+Text repair is covered in test_repair.py, guarded YAML loading in test_safeyaml.py.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.article import Article, Record
-from bot.content import RecordError, parse_record, repair_text, scan
+from bot.content import RecordError, parse_record, scan
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "bot" / "examples"
 SEED = EXAMPLES / "000_bfb240625840f0a1.txt"
@@ -121,26 +124,7 @@ def test_c1_mojibake_example_is_repaired_not_rejected() -> None:
     )
 
 
-# --- text repair -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("raw", "shown"),
-    [
-        ("Chinaâ€™s Exascale", "China’s Exascale"),
-        ("Fish &amp; Chips &lt;3", "Fish & Chips <3"),
-        ("<b>bold</b> and <a href='https://x.test/?a=1&b=2'>a link</a>", "bold and a link"),
-        ("<p>One</p><p>Two</p>", "One Two"),
-        ("  spaced \t out\n\n text  ", "spaced out text"),
-        ("keep <!channel> and <@U123> and <https://x.test|y>", None),
-        ("a <!-- hidden --> b<script>alert(1)</script>", "a b"),
-        ("&lt;b&gt;literal&lt;/b&gt;", "<b>literal</b>"),
-        ("plain ascii text", None),
-        ("“curly” quotes stay", None),
-    ],
-)
-def test_repair_text(raw: str, shown: str | None) -> None:
-    assert repair_text(raw) == (raw if shown is None else shown)
+# --- repair, through parsing ----------------------------------------------------------
 
 
 def test_excerpt_entities_tags_and_whitespace_are_cleaned(tmp_path: Path) -> None:
@@ -182,45 +166,6 @@ def test_a_yaml_file_without_markers_is_the_front_matter(tmp_path: Path) -> None
     path = write(tmp_path / "plain.YAML", "title: Plain YAML\nwebUrl: https://a.test/p\n")
     a = parse_file(path).article
     assert (a.id, a.title, a.url) == ("plain", "Plain YAML", "https://a.test/p")
-
-
-def test_yaml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
-    text = '---\ntitle: "ok"\nwebUrl: https://a.test/\ntopics: [AI, Cloud\nheat: 3\n---\n'
-    message = reason(tmp_path, text)
-    assert message.startswith("YAML error at line 5, column 5:")
-    control = '---\ntitle: "Ünïcode"\nexcerpt: "bell \x07"\n---\n'
-    assert reason(tmp_path, control).startswith("YAML error at line 3, column 16: control")
-
-
-def test_python_tags_are_refused_and_nothing_runs(tmp_path: Path) -> None:
-    sentinel = tmp_path / "sentinel"
-    tag = f'!!python/object/apply:os.system ["touch {sentinel}"]'
-    message = reason(tmp_path, f"---\ntitle: {tag}\nwebUrl: https://a.test/\n---\n")
-    assert "YAML tag not allowed at line 2" in message and "python/object" in message
-    assert not sentinel.exists()
-
-
-def test_alias_bomb_is_rejected_fast(tmp_path: Path) -> None:
-    lines = ["---", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    previous = "a"
-    for name in "bcdefghi":
-        lines.append(f"{name}: &{name} [{', '.join(['*' + previous] * 9)}]")
-        previous = name
-    lines += ["title: Bomb", "webUrl: https://a.test/", "---", ""]
-    started = time.perf_counter()
-    message = reason(tmp_path, "\n".join(lines))
-    assert time.perf_counter() - started < 0.5
-    assert "aliases are not allowed" in message
-
-
-def test_any_alias_reuse_is_rejected(tmp_path: Path) -> None:
-    text = "---\ntitle: &t Shared\nexcerpt: *t\nwebUrl: https://a.test/\n---\n"
-    assert "aliases are not allowed" in reason(tmp_path, text)
-
-
-def test_deep_nesting_is_rejected_not_crashing(tmp_path: Path) -> None:
-    text = "---\ntitle: x\nwebUrl: https://a.test/\nx: " + "[" * 200_000 + "\n---\n"
-    assert "nested too deeply" in reason(tmp_path, text)
 
 
 @pytest.mark.parametrize("title", ['""', '"   "', '"<b></b>"', "null"])

@@ -1,0 +1,59 @@
+"""Text repair for record fields: mojibake, HTML entities and tags, stray whitespace.
+
+Pure string functions. Most text needs nothing done, so `repair_text` first checks for
+anything to fix and returns plain ASCII as is: ftfy is by far the costliest step.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import ftfy
+
+# Entities are decoded by us after tags are stripped, so `&lt;b&gt;` stays visible text.
+_FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, unescape_html=False, explain=False)
+_NEEDS_REPAIR = re.compile(r"[&<\x00-\x1f\x7f]|  |\A | \Z")
+_C1 = re.compile("[\x80-\x9f]")
+_ASCII_CTRL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
+_ATTRS = r"""(?:\s(?:[^<>"']|"[^"]*"|'[^']*')*)?/?>"""
+_DROP = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+_BLOCK_TAG = re.compile(r"</?(?:br|p|div|li|ul|ol|h[1-6]|tr|td|th|blockquote)\b" + _ATTRS, re.I)
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*" + _ATTRS)
+_INNER_WS = re.compile(r"(?<=\S)[^\S\n]+")
+_TRAILING_WS = re.compile(r"[^\S\n]+$", re.M)
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def repair_text(s: str) -> str:
+    """Mojibake, HTML entities and tags repaired, whitespace runs folded, ends stripped."""
+    if s.isascii() and not _NEEDS_REPAIR.search(s):
+        return s  # nothing to fix: skip ftfy, by far the costliest step
+    return " ".join(_fix(s).split())
+
+
+def repair_note(s: str) -> str:
+    """Like `repair_text` for the Markdown body, but line breaks and indentation are kept."""
+    if not s or s.isspace():
+        return ""
+    s = _INNER_WS.sub(" ", _fix(s))
+    return _BLANK_LINES.sub("\n\n", _TRAILING_WS.sub("", s)).strip()
+
+
+def repair_c1(s: str) -> str:
+    """Text holding C1 controls (U+0080..U+009F) with its mojibake repaired and any C1
+    control left over dropped: mis-decoded UTF-8 ("â€" + U+009D for "”") that libyaml
+    would refuse. Text without C1 controls is returned as is."""
+    if not _C1.search(s):
+        return s
+    return _C1.sub("", ftfy.fix_text(s, _FTFY))
+
+
+def _fix(s: str) -> str:
+    if "<" in s:
+        s = _TAG.sub("", _BLOCK_TAG.sub(" ", _DROP.sub(" ", s)))
+    if "&" in s:
+        s = html.unescape(s)  # after stripping: entities that spell tags stay text
+    if s.isascii():
+        return _ASCII_CTRL.sub("", s)  # ASCII cannot be mojibake; ftfy would only do this
+    return ftfy.fix_text(s, _FTFY)

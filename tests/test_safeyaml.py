@@ -1,0 +1,66 @@
+"""Tests for bot.safeyaml, through record parsing: syntax errors, tags, aliases, nesting."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.content import RecordError, parse_record
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, str):
+        text = text.encode("utf-8")
+    path.write_bytes(text)
+    return path
+
+
+def reason(tmp_path: Path, text: str | bytes, name: str = "bad.md") -> str:
+    path = write(tmp_path / name, text)
+    with pytest.raises(RecordError) as info:
+        parse_record(str(path), path.read_bytes())
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_yaml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
+    text = '---\ntitle: "ok"\nwebUrl: https://a.test/\ntopics: [AI, Cloud\nheat: 3\n---\n'
+    message = reason(tmp_path, text)
+    assert message.startswith("YAML error at line 5, column 5:")
+    control = '---\ntitle: "Ünïcode"\nexcerpt: "bell \x07"\n---\n'
+    assert reason(tmp_path, control).startswith("YAML error at line 3, column 16: control")
+
+
+def test_python_tags_are_refused_and_nothing_runs(tmp_path: Path) -> None:
+    sentinel = tmp_path / "sentinel"
+    tag = f'!!python/object/apply:os.system ["touch {sentinel}"]'
+    message = reason(tmp_path, f"---\ntitle: {tag}\nwebUrl: https://a.test/\n---\n")
+    assert "YAML tag not allowed at line 2" in message and "python/object" in message
+    assert not sentinel.exists()
+
+
+def test_alias_bomb_is_rejected_fast(tmp_path: Path) -> None:
+    lines = ["---", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    previous = "a"
+    for name in "bcdefghi":
+        lines.append(f"{name}: &{name} [{', '.join(['*' + previous] * 9)}]")
+        previous = name
+    lines += ["title: Bomb", "webUrl: https://a.test/", "---", ""]
+    started = time.perf_counter()
+    message = reason(tmp_path, "\n".join(lines))
+    assert time.perf_counter() - started < 0.5
+    assert "aliases are not allowed" in message
+
+
+def test_any_alias_reuse_is_rejected(tmp_path: Path) -> None:
+    text = "---\ntitle: &t Shared\nexcerpt: *t\nwebUrl: https://a.test/\n---\n"
+    assert "aliases are not allowed" in reason(tmp_path, text)
+
+
+def test_deep_nesting_is_rejected_not_crashing(tmp_path: Path) -> None:
+    text = "---\ntitle: x\nwebUrl: https://a.test/\nx: " + "[" * 200_000 + "\n---\n"
+    assert "nested too deeply" in reason(tmp_path, text)
