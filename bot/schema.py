@@ -1,28 +1,28 @@
-"""Database tables, engine set-up, shared SQL and row mapping of the store (SQLAlchemy Core).
+"""Database tables, engine set-up and shared SQL of the store (SQLAlchemy Core).
 
 SQLite (the default) and PostgreSQL share one schema. The rules that matter
 when several processes share a database live here as constraints: an item is
 published at most once per channel, gets at most one decision and one review
-post, and a scheduled run is claimed once.
+post, and a scheduled run is claimed once. Row <-> object mapping is in `bot.rows`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Column, Connection, Engine, Row, Select, Table
+from sqlalchemy import Column, Connection, Engine, Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.exc import IntegrityError
 
-from bot.article import APPROVED, REJECTED, Article, Record
-from bot.select import Candidate, candidate_of
+from bot.article import APPROVED, REJECTED
+from bot.rows import article_of as article_of
+from bot.rows import candidate_of_row as candidate_of_row
+from bot.rows import item_row as item_row
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +241,9 @@ CANDIDATE_COLUMNS = (
     *(items.c[n] for n in ("provider", "topics", "canonical_url", "title_key")),
 )
 
+ARTICLE_COLUMNS = (items.c.data, decisions.c.decision, decisions.c.title, decisions.c.excerpt)
+WITH_DECISION = items.outerjoin(decisions, decisions.c.item_id == items.c.id)
+
 
 def exists_for(table: Table, *where: Any) -> Any:
     """EXISTS a row of `table` (review_posts, decisions, publications) for the current item."""
@@ -287,66 +290,3 @@ def count_columns() -> list[Any]:
 
 def _count(table: Table, *where: Any) -> Select[Any]:
     return sa.select(sa.func.count()).select_from(table).where(*where)
-
-
-# ---------------------------------------------------------------- rows <-> objects
-
-ARTICLE_COLUMNS = (items.c.data, decisions.c.decision, decisions.c.title, decisions.c.excerpt)
-WITH_DECISION = items.outerjoin(decisions, decisions.c.item_id == items.c.id)
-
-
-def item_row(rec: Record, now: datetime) -> dict[str, Any]:
-    """The items row of a parsed record; `secured` goes to its own column only."""
-    art, cand = rec.article, candidate_of(rec.article)
-    searchable = [art.title, art.excerpt, *art.topics, art.provider.name, art.provider.domain]
-    return {
-        "id": art.id,
-        "path": rec.path,
-        "mtime_ns": rec.mtime_ns,
-        "size": rec.size,
-        "present": True,
-        "data": _dumps(art.to_dict()),
-        "secured": rec.secured.reveal() if rec.secured is not None else None,
-        "quality": art.quality,
-        "heat": art.heat,
-        "published_ts": _epoch(cand.published_at),
-        "source_published": bool(art.published),
-        "provider": cand.provider,
-        "topics": _dumps(list(art.topics)),
-        "canonical_url": cand.canonical_url,
-        "title_key": cand.title_key,
-        "search_text": "\n".join(searchable).casefold(),
-        "first_seen": now,
-        "updated_at": now,
-    }
-
-
-def article_of(row: Row[Any], edited: bool) -> Article:
-    """The article of an ARTICLE_COLUMNS row; `edited` applies an approved edit."""
-    art = Article.from_dict(json.loads(row.data))
-    if not edited or row.decision != APPROVED:
-        return art
-    title = row.title or art.title  # an edit never blanks the required title
-    excerpt = art.excerpt if row.excerpt is None else row.excerpt
-    return replace(art, title=title, excerpt=excerpt)
-
-
-def candidate_of_row(row: Row[Any]) -> Candidate:
-    """The Candidate of a CANDIDATE_COLUMNS row."""
-    when = datetime.fromtimestamp(row.published_at, UTC) if row.published_at else None
-    topics = tuple(json.loads(row.topics))
-    return Candidate(**{**row._mapping, "published_at": when, "topics": topics})
-
-
-def _epoch(when: datetime | None) -> int:
-    # 0 means unknown; a known date before 1970 is clamped to 1 so it still ranks above unknown.
-    return 0 if when is None else max(1, int(when.timestamp()))
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default)
-
-
-def _json_default(value: Any) -> str:
-    # Unknown front-matter fields kept in `extra` may hold YAML dates.
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)

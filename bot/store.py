@@ -20,6 +20,7 @@ from sqlalchemy import Connection, exists, select, update
 
 from bot import schema as db
 from bot.article import APPROVED, REJECTED, Article, BadFile, Decision, Record, ScanResult, Secret
+from bot.rows import article_of, candidate_of_row, item_row
 from bot.schema import PRESENT, RANK, decisions, items, publications, review_posts, runs
 from bot.schema import bad_files as bad_table
 from bot.select import Candidate
@@ -61,7 +62,7 @@ class Store:
             gone = _vacate(conn, held, {*result.removed, *(b.path for b in result.bad)}, now)
             accepted, dups = _split_duplicates(result.records, held)
             if accepted:
-                rows = [db.item_row(r, now) for r in accepted]
+                rows = [item_row(r, now) for r in accepted]
                 conn.execute(db.upsert(conn, items, "id", _ITEM_UPDATE), rows)
             cleared = [*result.removed, *(r.path for r in accepted)]
             db.delete_in(conn, bad_table.c.path, cleared)
@@ -83,7 +84,7 @@ class Store:
         )
         with self.engine.connect() as conn:
             row = conn.execute(stmt).first()
-        return None if row is None else db.article_of(row, edited)
+        return None if row is None else article_of(row, edited)
 
     def articles(self, ids: Sequence[str]) -> list[Article]:
         """Articles for `ids`, in that order, edits applied; unknown ids are dropped."""
@@ -92,7 +93,7 @@ class Store:
             for chunk in db.chunks(list(dict.fromkeys(ids))):
                 stmt = select(*db.ARTICLE_COLUMNS).select_from(db.WITH_DECISION)
                 for row in conn.execute(stmt.where(items.c.id.in_(chunk))):
-                    art = db.article_of(row, True)
+                    art = article_of(row, True)
                     found[art.id] = art
         return [found[i] for i in ids if i in found]
 
@@ -108,7 +109,7 @@ class Store:
         for word in words.casefold().split():
             stmt = stmt.where(items.c.search_text.contains(word, autoescape=True))
         with self.engine.connect() as conn:
-            return [db.article_of(r, True) for r in conn.execute(stmt.order_by(*RANK).limit(limit))]
+            return [article_of(r, True) for r in conn.execute(stmt.order_by(*RANK).limit(limit))]
 
     def topics(self) -> list[tuple[str, int]]:
         """Each topic with its number of present items, most first (then by name)."""
@@ -133,7 +134,7 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execution_options(yield_per=_STREAM_BATCH).execute(stmt)
             for row in rows:
-                yield db.candidate_of_row(row)
+                yield candidate_of_row(row)
 
     def taken_keys(self, channel: str | None) -> tuple[set[str], set[str]]:
         """(canonical urls, title keys) taken in `channel`; None: published anywhere or queued."""
@@ -196,7 +197,7 @@ class Store:
         stmt = stmt.where(decisions.c.item_id.is_(None))
         stmt = stmt.order_by(review_posts.c.sent_at, items.c.id)
         with self.engine.connect() as conn:
-            return [db.article_of(r, False) for r in conn.execute(stmt.limit(limit))]
+            return [article_of(r, False) for r in conn.execute(stmt.limit(limit))]
 
     # ------------------------------------------------------------ publications
 
@@ -226,7 +227,7 @@ class Store:
         stmt = stmt.order_by(publications.c.published_at.desc(), items.c.id).limit(limit)
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
-        return [(db.article_of(r, True), r.channel, r.ts, r.published_at) for r in rows]
+        return [(article_of(r, True), r.channel, r.ts, r.published_at) for r in rows]
 
     # ------------------------------------------------------------ runs
 
