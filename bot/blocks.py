@@ -157,8 +157,13 @@ def results_message(articles: Sequence[Article], tz: tzinfo, heading: str) -> Me
 def digest_messages(
     articles: Sequence[Article], day: date, tz: tzinfo, *, images: bool = True
 ) -> list[Message]:
-    """[top-level, thread replies...]: a digest never passes 50 blocks or splits a card."""
-    cards = [article_blocks(a, tz, images=images) for a in _unique(articles)]
+    """[top-level, thread replies...]: a digest never passes 50 blocks or splits a card.
+
+    Each message also carries `item_ids`, the items it shows, so the sender can record
+    exactly those as published when Slack accepts it (it is not sent to Slack).
+    """
+    unique = _unique(articles)
+    cards = [article_blocks(a, tz, images=images) for a in unique]
     if not cards:
         return []
     heading = DIGEST_HEADING.format(day=long_date(day))
@@ -172,10 +177,22 @@ def digest_messages(
     batches = _batches(cards, first_frame, [_context(continued)])
     if len(batches) > 1:
         footer = DIGEST_FOOTER_THREAD.format(footer=footer)
+    ids = _split_ids([a.id for a in unique], batches)
     top = [_header(heading), *_join(batches[0]), _divider(), _context(footer)]
     text = DIGEST_FALLBACK.format(heading=heading, count=_article_count(len(cards)))
-    replies = [{"text": continued, "blocks": [_context(continued), *_join(b)]} for b in batches[1:]]
-    return [{"text": text, "blocks": top}, *replies]
+    replies = [
+        {"text": continued, "blocks": [_context(continued), *_join(b)], "item_ids": i}
+        for b, i in zip(batches[1:], ids[1:], strict=True)
+    ]
+    return [{"text": text, "blocks": top, "item_ids": ids[0]}, *replies]
+
+
+def _split_ids(ids: list[str], batches: list[list[list[dict]]]) -> list[list[str]]:
+    out, start = [], 0
+    for batch in batches:
+        out.append(ids[start : start + len(batch)])
+        start += len(batch)
+    return out
 
 
 def review_message(

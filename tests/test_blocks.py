@@ -329,6 +329,8 @@ def test_digest_splits_into_a_thread_without_splitting_cards(count: int) -> None
     assert footer.startswith(f"{count} article{'s' * (count > 1)} · curated by Newsdesk")
     assert ("more in the thread" in footer) == bool(replies)
     assert [i for m in messages for i in digest_ids(m)] == [a.id for a in articles]
+    for message in messages:  # the sender records exactly the items each message shows
+        assert message["item_ids"] == digest_ids(message)
     for message in messages:
         assert len(message["blocks"]) <= 50 and limit_problems(message) == []
     for reply in replies:
