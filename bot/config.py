@@ -17,9 +17,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from apscheduler.triggers.cron import CronTrigger
 
 from bot.article import Secret
+from bot.cron import cron_trigger
 from bot.select import Policy
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
@@ -223,7 +223,7 @@ def _cron(key: str, value: Any, tz: ZoneInfo) -> str:
     if not isinstance(value, str):
         raise ConfigError(f"{key}: must be a cron expression like '0 9 * * 1-5'")
     try:
-        CronTrigger.from_crontab(value, timezone=tz)
+        cron_trigger(value, tz)
     except ValueError as exc:
         raise ConfigError(f"{key}: invalid cron expression {value!r} ({exc})") from exc
     return value

@@ -6,9 +6,9 @@ import re
 from datetime import datetime
 from typing import Any
 
-from apscheduler.triggers.cron import CronTrigger
-
 from bot.config import Settings
+from bot.cron import cron_trigger
+from bot.render import safe
 from bot.store import Store
 
 BAD_FILES_SHOWN = 20
@@ -48,7 +48,7 @@ def next_runs(settings: Settings, now: datetime) -> list[dict[str, str]]:
     schedules += [(f"digest → {d.channel}", d.schedule) for d in settings.digests]
     out = []
     for name, cron in schedules:
-        trigger = CronTrigger.from_crontab(cron, timezone=settings.timezone)
+        trigger = cron_trigger(cron, settings.timezone)
         when = trigger.get_next_fire_time(None, now.astimezone(settings.timezone))
         out.append({"job": name, "schedule": cron, "next": when.isoformat() if when else "never"})
     return out
@@ -73,7 +73,7 @@ def as_text(report: dict[str, Any]) -> str:
     lines += _section("Last runs", [_run_line(r) for r in report["last_runs"]] or ["none yet"])
     nexts = [f"{n['job']}: {n['next']} ({n['schedule']})" for n in report["next_runs"]]
     lines += _section("Next runs", nexts or ["no schedules configured"])
-    return "\n".join(lines)
+    return safe("\n".join(lines))  # file names and errors may carry terminal escapes
 
 
 def _section(title: str, rows: list[str]) -> list[str]:
