@@ -138,7 +138,21 @@ runs = Table(
     Column("finished_at", UTCDateTime),
     Column("error", sa.Text),
     Column("posted", sa.Integer, nullable=False, default=0),
+    # Which process runs it ("host:pid") and when it last made progress: a run whose owner
+    # died mid-post can be taken over, and one that is merely slow is left alone.
+    Column("owner", sa.String(255), nullable=False, default=""),
+    Column("heartbeat", UTCDateTime),
     sa.UniqueConstraint("kind", "key", "due_at", name="uq_runs_kind_key_due"),
+    # At most one run per (kind, key) in progress: a hand-started digest and a scheduled one
+    # for the same channel never pick the same items at the same time.
+    sa.Index(
+        "uq_runs_one_running",
+        "kind",
+        "key",
+        unique=True,
+        sqlite_where=sa.text("status = 'running'"),
+        postgresql_where=sa.text("status = 'running'"),
+    ),
 )
 
 

@@ -14,14 +14,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, exists, select, update
 
 from bot import schema as db
 from bot.article import APPROVED, REJECTED, Article, BadFile, Decision, Record, ScanResult, Secret
 from bot.rows import article_of, candidate_of_row, item_row
-from bot.schema import PRESENT, RANK, decisions, items, publications, review_posts, runs
+from bot.runs import RunLog
+from bot.schema import PRESENT, RANK, decisions, items, publications, review_posts
 from bot.schema import bad_files as bad_table
 from bot.select import Candidate
 
@@ -31,7 +31,7 @@ _STREAM_BATCH = 64  # rows fetched at a time by candidates()
 _ITEM_UPDATE = [c.name for c in items.columns if c.name not in ("id", "first_seen")]
 
 
-class Store:
+class Store(RunLog):
     """All persistent state of Newsdesk, behind intention-named methods."""
 
     def __init__(self, url: str) -> None:
@@ -228,30 +228,6 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
         return [(article_of(r, True), r.channel, r.ts, r.published_at) for r in rows]
-
-    # ------------------------------------------------------------ runs
-
-    def claim_run(self, kind: str, key: str, due_at: datetime, now: datetime) -> int | None:
-        """Claim one scheduled run; None when any process claimed (kind, key, due_at) before."""
-        row = dict(kind=kind, key=key, due_at=due_at, status="running", started_at=now, posted=0)
-        with self._writer.begin() as conn:
-            result = db.try_insert(conn, runs, row)
-        return None if result is None else int(result.inserted_primary_key[0])
-
-    def finish_run(
-        self, run_id: int, status: str, now: datetime, *, posted: int = 0, error: str | None = None
-    ) -> None:
-        values = dict(status=status, finished_at=now, posted=posted, error=error)
-        with self._writer.begin() as conn:
-            conn.execute(update(runs).where(runs.c.id == run_id).values(**values))
-
-    def recent_runs(self, limit: int = 10) -> list[dict[str, Any]]:
-        """Newest first: kind, key, due_at, status, started_at, finished_at, posted, error."""
-        cols = ("kind", "key", "due_at", "status", "started_at", "finished_at", "posted", "error")
-        stmt = select(*(runs.c[c] for c in cols))
-        stmt = stmt.order_by(runs.c.started_at.desc(), runs.c.id.desc())
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(stmt.limit(limit))]
 
     def counts(self) -> dict[str, int]:
         """Numbers for `status`: items, unpublished, published, pending_review, ..."""

@@ -469,10 +469,13 @@ def test_a_run_is_claimed_once_across_processes(db_url: str) -> None:
         )
         assert sorted(claims, key=lambda c: c is None)[1] is None
         winner = next(c for c in claims if c is not None)
-        later = second.claim_run("digest", "C1", due + timedelta(days=1), NOW + timedelta(days=1))
-        assert later is not None and later != winner
+        tomorrow = due + timedelta(days=1)
+        # While one run of a channel is in progress, no other may start (any due time).
+        assert second.claim_run("digest", "C1", tomorrow, NOW) is None
 
         first.finish_run(winner, "ok", NOW + timedelta(seconds=3), posted=4)
+        later = second.claim_run("digest", "C1", tomorrow, NOW + timedelta(days=1))
+        assert later is not None and later != winner
         second.finish_run(later, "error", NOW + timedelta(days=1), error="not_in_channel")
         runs = first.recent_runs()
         assert [(r["status"], r["posted"], r["error"]) for r in runs] == [
