@@ -9,6 +9,7 @@ after Slack accepted it) is found with `conversations.history` instead of being 
 from __future__ import annotations
 
 import logging
+import time
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,22 +19,19 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.article import Article
 from bot.blocks import Message, digest_messages, review_message
+from bot.claims import DIGEST, DIGEST_EVENT, REVIEW, REVIEW_EVENT, claim
 from bot.config import DigestSettings, Settings
 from bot.select import Policy, pick
-from bot.slack import error_code, post
+from bot.slack import error_code, post, posting_client
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-DIGEST = "digest"
-REVIEW = "review"
-DIGEST_EVENT = "newsdesk_digest"
-REVIEW_EVENT = "newsdesk_review"
+LANDING_WAIT_MAX = 5  # seconds a lost post may still take to land: Slack answers in far less
 FAILED_NOTE = (
     ":warning: Newsdesk could not post the {kind} to <#{channel}>: `{error}`. "
     "{count} item(s) stay unpublished and will be retried on the next run."
 )
-HISTORY_LOOKBACK_SECONDS = 600
 
 
 @dataclass
@@ -101,7 +99,8 @@ def run_digest(
 ) -> Outcome:
     """Post one digest to its channel, exactly once per (channel, due time)."""
     outcome = Outcome(DIGEST, digest.channel)
-    run_id = store.claim_run(DIGEST, digest.channel, due_at or now, now)
+    client = posting_client(client)
+    run_id = claim(store, client, DIGEST, digest.channel, due_at or now, now)
     if run_id is None:
         outcome.skipped = True
         return outcome
@@ -124,6 +123,7 @@ def _send_digest(store, client, channel, messages, run_id, now, outcome: Outcome
             outcome.error = error_code(error)
             return
         store.record_publications(ids, channel, ts, run_id, now)
+        store.beat(run_id, now)
         outcome.posted += ids
         thread_ts = thread_ts or ts
 
@@ -136,7 +136,8 @@ def run_review(
         return Outcome(REVIEW, "-", error="review is not configured (set review.channel)")
     channel = settings.review.channel
     outcome = Outcome(REVIEW, channel)
-    run_id = store.claim_run(REVIEW, channel, due_at or now, now)
+    client = posting_client(client)
+    run_id = claim(store, client, REVIEW, channel, due_at or now, now)
     if run_id is None:
         outcome.skipped = True
         return outcome
@@ -175,11 +176,24 @@ def _post_once(
     except (SlackClientError, OSError) as error:
         if isinstance(error, SlackApiError):
             raise
-        landed = find_posted(client, channel, meta, thread_ts)
+        landed = _wait_for_landing(client, channel, meta, thread_ts)
         if landed:
             log.info("%s: post %s had landed despite %s", channel, meta["event_payload"], error)
             return landed
         return post(client, channel, message, thread_ts=thread_ts, metadata=meta)
+
+
+def _wait_for_landing(client: WebClient, channel: str, meta: dict, thread_ts) -> str | None:
+    """Look for the post for as long as the lost request could still be landing."""
+    deadline = time.monotonic() + min(client.timeout or 0, LANDING_WAIT_MAX) + 1
+    delay = 0.25
+    while True:
+        landed = find_posted(client, channel, meta, thread_ts)
+        left = deadline - time.monotonic()
+        if landed or left <= 0:
+            return landed
+        time.sleep(min(delay, left))
+        delay *= 2
 
 
 def find_posted(
@@ -200,8 +214,9 @@ def find_posted(
 
 
 def _same_part(found: dict, meta: dict) -> bool:
+    # Items are posted once each, so run + items names one message even across a resume.
     a, b = found.get("event_payload") or {}, meta["event_payload"]
-    return a.get("run") == b["run"] and a.get("part") == b["part"]
+    return a.get("run") == b["run"] and a.get("items") == b["items"]
 
 
 def _finish(settings, store, client, run_id: int, now, outcome: Outcome) -> Outcome:

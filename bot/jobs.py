@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from slack_sdk import WebClient
 
 from bot.article import ScanResult
-from bot.config import Settings
+from bot.config import DigestSettings, Settings
 from bot.content import scan
+from bot.cron import cron_trigger
+from bot.digest import DIGEST, REVIEW, Outcome, run_digest, run_review
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -26,3 +30,81 @@ def rescan(settings: Settings, store: Store, now: datetime) -> ScanResult:
             result.unchanged,
         )
     return result
+
+
+def due_time(cron: str, tz: tzinfo, now: datetime, window: timedelta) -> datetime | None:
+    """The latest time `cron` fired at or before `now`, looking back at most `window`.
+
+    Every process computes the same value for the same schedule, so the run claimed in the
+    database under it is the same run everywhere (and after a restart).
+    """
+    trigger = cron_trigger(cron, tz)
+    start = (now - window).astimezone(tz)
+    fire = trigger.get_next_fire_time(None, start)
+    last = None
+    while fire is not None and fire <= now:
+        last = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return last.astimezone(UTC) if last else None
+
+
+def scheduled_digest(
+    settings: Settings, store: Store, client: WebClient, digest: DigestSettings, now: datetime
+) -> Outcome | None:
+    """The digest run due at `now` (within the grace period), or None when none is due."""
+    due = due_time(digest.schedule, settings.timezone, now, _grace(settings))
+    if due is None:
+        return None
+    return run_digest(settings, store, client, digest, now, due_at=due)
+
+
+def scheduled_review(
+    settings: Settings, store: Store, client: WebClient, now: datetime
+) -> Outcome | None:
+    """The review round due at `now` (within the grace period), or None."""
+    if settings.review is None:
+        return None
+    due = due_time(settings.review.schedule, settings.timezone, now, _grace(settings))
+    if due is None:
+        return None
+    return run_review(settings, store, client, now, due_at=due)
+
+
+def _grace(settings: Settings) -> timedelta:
+    return timedelta(minutes=settings.misfire_grace_minutes)
+
+
+MISSED = "missed"
+MISSED_ERROR = "missed while Newsdesk was down (grace period {grace} min)"
+MISSED_LOOKBACK = timedelta(days=7)
+
+
+def catch_up(settings: Settings, store: Store, client: WebClient, now: datetime) -> list[Outcome]:
+    """At start-up: run what was due within the grace period; report older misses."""
+    outcomes = []
+    for digest in settings.digests:
+        _report_missed(settings, store, DIGEST, digest.channel, digest.schedule, now)
+        outcomes.append(scheduled_digest(settings, store, client, digest, now))
+    if settings.review:
+        review = settings.review
+        _report_missed(settings, store, REVIEW, review.channel, review.schedule, now)
+        outcomes.append(scheduled_review(settings, store, client, now))
+    return [o for o in outcomes if o is not None]
+
+
+def _report_missed(
+    settings: Settings, store: Store, kind: str, key: str, cron: str, now: datetime
+) -> None:
+    """Record (once) a run that fell due while the bot was down and is now too old to run."""
+    last = store.last_due(kind, key)
+    cutoff = now - _grace(settings)
+    if last is None or last >= cutoff:
+        return  # never ran here before, or nothing fell due outside the grace period
+    missed = due_time(cron, settings.timezone, cutoff, min(cutoff - last, MISSED_LOOKBACK))
+    if missed is None or missed <= last:
+        return
+    run_id = store.claim_run(kind, key, missed, now)
+    if run_id is not None:
+        error = MISSED_ERROR.format(grace=settings.misfire_grace_minutes)
+        store.finish_run(run_id, MISSED, now, error=error)
+        log.warning("%s for %s due %s was %s", kind, key, missed.isoformat(), error)

@@ -31,23 +31,33 @@ SERVER_ERROR_RETRIES = 3
 CONNECTION_RETRIES = 3
 
 
-def make_client(settings: Settings, *, retry_connection_errors: bool = True) -> WebClient:
-    """A WebClient on `SLACK_API_URL` with slack_sdk's retry handlers.
-
-    `retry_connection_errors=False` is for posts that must not be blindly repeated: a
-    timed-out chat.postMessage may have landed, so the digest checks before posting again.
-    """
+def make_client(settings: Settings) -> WebClient:
+    """A WebClient on `SLACK_API_URL` with slack_sdk's retry handlers."""
     handlers: list[Any] = [
         RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
         ServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
+        ConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
     ]
-    if retry_connection_errors:
-        handlers.append(ConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES))
     token = settings.bot_token.reveal() if settings.bot_token else None
     return WebClient(
         token=token,
         base_url=settings.slack_api_url,
         timeout=TIMEOUT_SECONDS,
+        retry_handlers=handlers,
+    )
+
+
+def posting_client(client: WebClient) -> WebClient:
+    """The same client minus blind retries of connection errors.
+
+    A chat.postMessage that timed out may have landed, so digests and review rounds look
+    for it (message metadata) before posting again, instead of letting slack_sdk repeat it.
+    """
+    handlers = [h for h in client.retry_handlers if not isinstance(h, ConnectionErrorRetryHandler)]
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
         retry_handlers=handlers,
     )
 
