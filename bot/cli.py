@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.article import Article
 from bot.blocks import card_message, digest_messages, review_message
 from bot.config import ConfigError, DigestSettings, Settings, load_settings
@@ -19,8 +21,8 @@ from bot.deps import utcnow
 from bot.digest import preview_digest, preview_review, run_digest, run_review
 from bot.jobs import rescan
 from bot.mrkdwn import long_date
-from bot.render import card_html, card_text, digest_text
-from bot.status import as_text, collect
+from bot.render import card_html, card_text, digest_text, safe
+from bot.status import as_text, collect, redact_url
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -80,7 +82,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"newsdesk: {error}", file=sys.stderr)
         return 2
     for bad in sorted(result.bad, key=lambda b: b.path):
-        print(f"{bad.path}: {bad.reason}")
+        print(safe(f"{bad.path}: {bad.reason}"))  # a file name can carry terminal escapes
     print(f"{len(result.records)} good, {len(result.bad)} bad record(s) in {folder}")
     return 1 if result.bad else 0
 
@@ -187,13 +189,24 @@ def _client(settings: Settings):
         raise SystemExit(2)
     from bot.slack import make_client
 
-    return make_client(settings, retry_connection_errors=False)
+    return make_client(settings)
 
 
 def _report(outcomes: list) -> int:
     for outcome in outcomes:
         print(outcome)
     return 1 if any(o.error for o in outcomes) else 0
+
+
+def open_store(settings: Settings) -> Store:
+    """The store, or exit 2 naming `database_url` when it cannot be opened."""
+    try:
+        return Store(settings.database_url)
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        url = redact_url(settings.database_url)
+        print(f"newsdesk: database_url: cannot open {url}: {reason}", file=sys.stderr)
+        raise SystemExit(2) from error
 
 
 class _opened:
@@ -203,7 +216,7 @@ class _opened:
         self.settings = settings
 
     def __enter__(self) -> Store:
-        self.store = Store(self.settings.database_url)
+        self.store = open_store(self.settings)
         try:
             result = rescan(self.settings, self.store, datetime.now(UTC))
         except (FileNotFoundError, NotADirectoryError) as error:
@@ -211,7 +224,10 @@ class _opened:
             print(f"newsdesk: content_dir: {error}", file=sys.stderr)
             raise SystemExit(2) from error
         if result.bad:
-            print(f"note: {len(result.bad)} bad file(s) skipped; see `newsdesk check`.")
+            print(
+                f"note: {len(result.bad)} bad file(s) skipped; see `newsdesk check`.",
+                file=sys.stderr,
+            )
         return self.store
 
     def __exit__(self, *exc: object) -> None:

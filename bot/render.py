@@ -16,6 +16,7 @@ from bot.article import Article
 from bot.mrkdwn import readable_date
 
 WIDTH = 88
+KEEP = frozenset("\n\u200c\u200d")
 INDENT = "   "
 HTML_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -35,8 +36,11 @@ a.read {{ display: inline-block; border: 1px solid #bbb; border-radius: 4px;
 
 
 def safe(text: str) -> str:
-    """Text without control characters (newlines kept), safe to print to a terminal."""
-    return "".join(ch for ch in text if ch == "\n" or not unicodedata.category(ch).startswith("C"))
+    """Text without control characters (newlines kept), safe to print to a terminal.
+
+    Zero-width (non-)joiners stay: emoji sequences such as 👩‍💻 are built with them.
+    """
+    return "".join(ch for ch in text if ch in KEEP or not unicodedata.category(ch).startswith("C"))
 
 
 def meta_line(article: Article, tz: tzinfo) -> str:
