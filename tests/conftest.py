@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 if TYPE_CHECKING:
+    from slackdriver import SlackDriver
+
     from bot.store import Store
 
 PG_DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -86,3 +88,28 @@ def store(db_url: str) -> Iterator[Store]:
     opened = Store(db_url)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def driver(tmp_path: Path) -> Iterator[Callable[..., SlackDriver]]:
+    """A factory of started SlackDrivers (tests/slackdriver.py), all stopped after the test.
+
+        def test_share(driver):
+            slack = driver(records=[make_record("a1")], review="CREVIEW")
+            status, body = slack.command("share a1", channel="CNEWS")
+
+    Keyword arguments are SlackDriver's; `tmp_path` is filled in (a sub-folder per call).
+    """
+    from slackdriver import SlackDriver  # here, so a broken app cannot stop unrelated tests
+
+    started: list[SlackDriver] = []
+
+    def make(**options: Any) -> SlackDriver:
+        folder = tmp_path / f"driver{len(started)}"
+        folder.mkdir()
+        started.append(SlackDriver(folder, **options).start())
+        return started[-1]
+
+    yield make
+    for running in reversed(started):
+        running.stop()

@@ -1,0 +1,92 @@
+"""Event listeners (the App Home tab) and the refreshes that follow a review decision.
+
+`publish_home` and `show_decision` are shared by the button and modal listeners: after a
+decision is recorded they bring what people see (the review message, the Home tab) up to
+date. A Slack failure there is logged and never undoes the decision.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError
+
+from bot import slack
+from bot.article import Decision
+from bot.blocks import review_message
+from bot.deps import Deps
+from bot.home import home_view
+
+log = logging.getLogger(__name__)
+
+EVENTS = ["app_home_opened"]
+HOME_TAB = "home"
+HOME_PENDING_LIMIT = 50  # the view shows fewer; the rest are counted
+HOME_PUBLISHED_LIMIT = 20
+
+
+def register(app: App, deps: Deps) -> None:
+    """Listen to `app_home_opened`; Bolt acks events, and the publish runs after that."""
+
+    @app.event("app_home_opened")
+    def on_app_home_opened(event: dict) -> None:
+        user_id = event.get("user")
+        if event.get("tab") != HOME_TAB or not user_id:
+            return  # the Messages tab, or a malformed event
+        run_later(deps, publish_home, deps, user_id)
+
+
+def publish_home(deps: Deps, user_id: str, *, notice: str = "") -> None:
+    """Build and publish `user_id`'s Home tab; a Slack error is logged, not raised."""
+    view = build_home(deps, user_id, notice=notice)
+    try:
+        deps.client.views_publish(user_id=user_id, view=view)
+    except SlackApiError as error:
+        log.warning("home: views.publish for %s failed: %s", user_id, slack.error_code(error))
+
+
+def build_home(deps: Deps, user_id: str, *, notice: str = "") -> dict[str, Any]:
+    """The Home view for `user_id`: the queue only when they may review."""
+    approver = deps.approvers.allows(user_id)
+    pending = deps.store.pending_review(HOME_PENDING_LIMIT) if approver else []
+    total = len(pending)
+    if total >= HOME_PENDING_LIMIT:
+        total = deps.store.counts()["pending_review"]
+    published = deps.store.latest_published(HOME_PUBLISHED_LIMIT)
+    tz = deps.settings.timezone
+    return home_view(
+        pending, published, approver=approver, tz=tz, pending_total=total, notice=notice
+    )
+
+
+def show_decision(deps: Deps, decision: Decision, also: tuple[str, str] | None = None) -> None:
+    """Update the review message (and `also`, the clicked message) to show the verdict."""
+    article = deps.store.article(decision.item_id)
+    if article is None:
+        return
+    message = review_message(article, deps.settings.timezone, decision)
+    targets = dict.fromkeys(t for t in (deps.store.review_post(decision.item_id), also) if t)
+    for channel, ts in targets:
+        try:
+            slack.update(deps.client, channel, ts, message)
+        except SlackApiError as error:
+            code = slack.error_code(error)
+            log.warning("review %s: chat.update failed: %s", decision.item_id, code)
+
+
+def run_later(deps: Deps, fn: Callable[..., None], *args: Any) -> None:
+    """Run slow Slack work in the executor after the ack; failures are logged."""
+    try:
+        deps.executor.submit(_logged, fn, *args)
+    except RuntimeError:  # executor shut down (stopping): finish the work here
+        _logged(fn, *args)
+
+
+def _logged(fn: Callable[..., None], *args: Any) -> None:
+    try:
+        fn(*args)
+    except Exception:
+        log.exception("follow-up %s failed", getattr(fn, "__name__", fn))

@@ -1,0 +1,272 @@
+"""HttpServer over real sockets on 127.0.0.1, with a real Bolt App talking to FakeSlack."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+import pytest
+from fakeslack import FakeSlack
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.signature import SignatureVerifier
+
+from bot.server import HttpServer
+
+SECRET = "test-signing-secret"
+FORM = "application/x-www-form-urlencoded"
+HELP = {"response_type": "ephemeral", "text": "Newsdesk help"}
+
+
+class Handlers:
+    """What the /newsdesk handler saw, and a way to wait until a slow one is running."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.slow_started = threading.Event()
+
+
+def make_app(fake: FakeSlack, seen: Handlers) -> App:
+    client = WebClient(token=fake.token, base_url=fake.url)
+    app = App(signing_secret=SECRET, client=client, process_before_response=True)
+
+    @app.command("/newsdesk")
+    def newsdesk(ack: Ack, command: dict) -> None:
+        seen.texts.append(command["text"])
+        if command["text"] == "slow":
+            seen.slow_started.set()
+            time.sleep(1.0)  # a listener that blocks its request thread
+        ack(**HELP)
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def seen() -> Handlers:
+    return Handlers()
+
+
+@pytest.fixture
+def health() -> dict:
+    return {"db": "ok"}
+
+
+@pytest.fixture
+def server(fake: FakeSlack, seen: Handlers, health: dict) -> Iterator[HttpServer]:
+    def check() -> dict:
+        if "raise" in health:
+            raise RuntimeError(health["raise"])
+        return health
+
+    srv = HttpServer(make_app(fake, seen), host="127.0.0.1", port=0, health=check)
+    srv.start()
+    yield srv
+    srv.stop(timeout=2)
+
+
+def signed(body: str, *, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    sig = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
+
+
+def command_body(text: str = "help") -> str:
+    return urlencode({"command": "/newsdesk", "text": text, "team_id": "T0001", "user_id": "U1"})
+
+
+def post(
+    port: int, body: str | bytes, headers: dict[str, str], path: str = "/slack/events"
+) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("POST", path, body, {"Content-Type": FORM, **headers})
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def send_command(port: int, text: str = "help") -> tuple[int, bytes]:
+    body = command_body(text)
+    return post(port, body, signed(body))
+
+
+def test_signed_command_gets_the_handlers_ack(server: HttpServer, seen: Handlers) -> None:
+    status, body = send_command(server.port)
+    assert status == 200
+    assert json.loads(body) == HELP
+    assert seen.texts == ["help"]
+
+
+def test_forged_signature_is_401_and_the_handler_does_not_run(
+    server: HttpServer, seen: Handlers
+) -> None:
+    body = command_body()
+    status, _ = post(server.port, body, signed(body, secret="not-the-secret"))
+    assert status == 401
+    assert seen.texts == []
+
+
+def test_stale_timestamp_is_401(server: HttpServer, seen: Handlers) -> None:
+    body = command_body()
+    status, _ = post(server.port, body, signed(body, timestamp=int(time.time()) - 6 * 60))
+    assert status == 401
+    assert seen.texts == []
+
+
+def test_url_verification_challenge(server: HttpServer) -> None:
+    body = json.dumps({"type": "url_verification", "token": "t", "challenge": "c-123"})
+    status, reply = post(server.port, body, {"Content-Type": "application/json", **signed(body)})
+    assert status == 200
+    assert json.loads(reply) == {"challenge": "c-123"}
+
+
+def test_ssl_check_answered(server: HttpServer, seen: Handlers) -> None:
+    body = urlencode({"ssl_check": "1", "token": "t"})
+    status, _ = post(server.port, body, signed(body))
+    assert status == 200
+    assert seen.texts == []
+
+
+def test_healthz(server: HttpServer) -> None:
+    status, body = get(server.port, "/healthz")
+    assert status == 200
+    assert json.loads(body) == {"ok": True, "db": "ok"}
+
+
+def test_healthz_503_when_health_raises(server: HttpServer, health: dict) -> None:
+    health["raise"] = "database unreachable"
+    status, body = get(server.port, "/healthz")
+    assert status == 503
+    assert json.loads(body) == {"ok": False, "error": "database unreachable"}
+
+
+@pytest.mark.parametrize("method,path", [("GET", "/"), ("GET", "/slack/events"), ("POST", "/x")])
+def test_other_routes_are_404(server: HttpServer, method: str, path: str) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    conn.request(method, path, b"" if method == "POST" else None)
+    assert conn.getresponse().status == 404
+    conn.close()
+
+
+def test_oversized_body_is_413(server: HttpServer, seen: Handlers) -> None:
+    body = "text=" + "x" * (1 << 20)
+    status, reply = post(server.port, body, signed(body))
+    assert status == 413
+    assert json.loads(reply)["ok"] is False
+    assert seen.texts == []
+
+
+def test_oversized_chunked_body_is_413(server: HttpServer) -> None:
+    chunks = (b"x" * 65536 for _ in range(20))  # no Content-Length: counted while read
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    conn.request("POST", "/slack/events", chunks, {"Content-Type": FORM}, encode_chunked=True)
+    assert conn.getresponse().status == 413
+    conn.close()
+
+
+def test_keep_alive_serves_several_requests_on_one_connection(server: HttpServer) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    conn.connect()
+    sock = conn.sock
+    for _ in range(5):
+        body = command_body()
+        conn.request("POST", "/slack/events", body, {"Content-Type": FORM, **signed(body)})
+        resp = conn.getresponse()
+        assert (resp.status, resp.will_close) == (200, False)
+        resp.read()
+        conn.request("GET", "/healthz")
+        assert conn.getresponse().read()
+    assert conn.sock is sock  # http.client reconnects silently: same socket = no reconnect
+    conn.close()
+
+
+def slow_request(port: int, result: list) -> threading.Thread:
+    thread = threading.Thread(target=lambda: result.append(send_command(port, "slow")))
+    thread.start()
+    return thread
+
+
+def test_slow_handler_does_not_block_a_fast_request(server: HttpServer, seen: Handlers) -> None:
+    result: list = []
+    thread = slow_request(server.port, result)
+    assert seen.slow_started.wait(5)
+    began = time.monotonic()
+    status, _ = send_command(server.port)
+    elapsed = time.monotonic() - began
+    thread.join(5)
+    assert status == 200
+    assert elapsed < 0.2
+    assert result[0][0] == 200
+
+
+def test_stop_is_graceful_prompt_and_closes_the_port(fake: FakeSlack, seen: Handlers) -> None:
+    srv = HttpServer(make_app(fake, seen), host="127.0.0.1", port=0)
+    srv.start()
+    result: list = []
+    thread = slow_request(srv.port, result)
+    assert seen.slow_started.wait(5)
+    began = time.monotonic()
+    srv.stop(timeout=5)
+    assert time.monotonic() - began < 2.0  # the 1 s request finished, no more
+    thread.join(5)
+    assert result[0][0] == 200  # the in-flight request was answered, not cut off
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", srv.port), timeout=1)
+    srv.stop()  # idempotent
+
+
+def test_stop_closes_idle_keep_alive_connections_quickly(fake: FakeSlack, seen: Handlers) -> None:
+    srv = HttpServer(make_app(fake, seen), host="127.0.0.1", port=0)
+    srv.start()
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+    conn.request("GET", "/healthz")
+    conn.getresponse().read()  # the connection now idles, kept alive
+    began = time.monotonic()
+    srv.stop()
+    assert time.monotonic() - began < 1.0
+    assert conn.sock.recv(1) == b""  # closed by the server
+    conn.close()
+
+
+def test_stop_timeout_cuts_off_a_request_with_503(fake: FakeSlack, seen: Handlers) -> None:
+    srv = HttpServer(make_app(fake, seen), host="127.0.0.1", port=0)
+    srv.start()
+    result: list = []
+    thread = slow_request(srv.port, result)
+    assert seen.slow_started.wait(5)
+    began = time.monotonic()
+    srv.stop(timeout=0.1)
+    assert time.monotonic() - began < 0.9
+    thread.join(5)
+    assert result[0][0] == 503  # retryable: Slack sends it again to a live instance
+
+
+def test_start_fails_loudly_when_the_port_is_taken(
+    server: HttpServer, fake: FakeSlack, seen: Handlers
+) -> None:
+    clash = HttpServer(make_app(fake, seen), host="127.0.0.1", port=server.port)
+    with pytest.raises(RuntimeError, match="did not start"):
+        clash.start()
+    clash.stop()
