@@ -6,17 +6,22 @@ answers 401 to a forged or stale signature, Bolt answers ``ssl_check`` and
 ``url_verification``), ``GET /healthz`` with ``{"ok": true, ...health()}`` (503 when
 ``health()`` raises) and 404 for anything else. Bodies over 1 MiB get 413.
 
-Why uvicorn (with uvloop + httptools) and not something else: measured on this project's
-2-core machine with wrk, 32 keep-alive connections, signed ``/newsdesk help`` slash
-commands acked by a sync ``App(process_before_response=True)`` (req/s, p99, server CPU
-per request):
+Why uvicorn (with uvloop + httptools): measured on this project's shared 2-core machine
+with wrk, 32 keep-alive connections, signed ``/newsdesk help`` slash commands acked by a
+sync ``App(process_before_response=True)``; medians of interleaved runs (req/s, p99, the
+server's CPU time per request, which noise disturbs least):
 
-* Bolt's ``App.start()`` development server: ~70-95 req/s, p99 0.6-2 s, timeouts.
-* waitress (threaded WSGI): ~2,700 req/s, p99 25-48 ms, 336 µs CPU/request.
-* cheroot (threaded WSGI): ~2,300 req/s, p99 60 ms.
-* aiohttp, dispatch on a thread pool: ~5,000 req/s, p99 17-20 ms, 181 µs/request.
-* uvicorn + uvloop + httptools, dispatch on a thread pool: ~6,000-7,000 req/s,
-  p99 13-17 ms, 137 µs/request: the only one with room under the 20 ms p99 target.
+* uvicorn + uvloop + httptools, dispatch on a thread pool: 5,900 req/s, p99 15 ms, 139 µs;
+* aiohttp, dispatch on a thread pool: 4,900 req/s, p99 21 ms, 175 µs;
+* waitress (threaded WSGI, Bolt's WSGI adapter): 2,900 req/s, p99 40 ms, 295 µs;
+* cheroot (threaded WSGI): 2,600 req/s, p99 57 ms, 383 µs;
+* Bolt's ``App.start()`` (one request at a time, no keep-alive, listen queue 5):
+  2,200-2,700 req/s but p99 0.3-0.7 s with timeouts; ~70 req/s with a stock ``App()``.
+
+Of that CPU time ~60 µs is Bolt's own dispatch, ~28 µs uvicorn and ~20 µs the hand-off to
+the thread pool. gunicorn was left out: its workers are forked processes. Running
+dispatch on the loop itself was no faster here and would let one slow listener stall all.
+``benchmarks/http_bench.py`` measures it against the baseline.
 
 It stays one process (no workers to fork) next to the scheduler threads: the event loop
 runs on a background thread, which also keeps uvicorn from installing signal handlers
@@ -24,7 +29,8 @@ runs on a background thread, which also keeps uvicorn from installing signal han
 and writes HTTP (in C); ``App.dispatch`` runs on a thread pool because a listener may
 block (the sync App runs it in the request thread), and a blocked loop would stall every
 other connection. Graceful stop is uvicorn's: stop accepting, close idle keep-alive
-connections, let in-flight requests finish up to the timeout, then cancel them.
+connections, let in-flight requests finish up to the timeout, then cancel them: those
+get a 503 rather than a dropped connection (Slack retries event deliveries that fail).
 
 Timeouts: idle keep-alive connections close after 75 s (longer than a load balancer's
 usual 60 s idle timeout, so the balancer never reuses a connection we are closing).
@@ -125,7 +131,7 @@ class _Router:
             await self._bolt(scope, _capped(receive, self._max_body), send)
         except _BodyTooLarge:
             await _reject_too_large(receive, send)
-        except asyncio.CancelledError:  # stop()'s timeout ran out: a 503 Slack will retry
+        except asyncio.CancelledError:  # stop()'s timeout ran out: answer rather than drop it
             logger.warning("request to %s cut off by the shutdown timeout", scope["path"])
             await _send_json(send, 503, {"ok": False, "error": "shutting down"}, close=True)
 
@@ -219,7 +225,7 @@ class HttpServer:
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
         self._done = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # stop() may run in a signal handler inside start()
         self._stop_requested = False
         self._error: BaseException | None = None
 
@@ -231,14 +237,17 @@ class HttpServer:
             self._thread = threading.Thread(target=self._run, name="http-server", daemon=True)
             self._thread.start()
         deadline = time.monotonic() + START_TIMEOUT
-        while not self._server.started:
-            if self._done.is_set() or time.monotonic() > deadline:
+        while not (self._server.started or self._done.is_set()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with self._lock:
+            if self._stop_requested:  # stop() came first (SIGTERM while starting): no error
+                return
+            if not self._server.started or self._done.is_set():
                 self.stop(timeout=0)
                 raise RuntimeError(f"HTTP server did not start on {self.host}:{self.port}") from (
                     self._error
                 )
-            time.sleep(0.01)
-        self.port = self._server.servers[0].sockets[0].getsockname()[1]
+            self.port = self._server.servers[0].sockets[0].getsockname()[1]
         logger.info("serving Slack on http://%s:%d%s", self.host, self.port, SLACK_PATH)
 
     def serve_forever(self) -> None:
