@@ -57,7 +57,7 @@ def card_text(article: Article, tz: tzinfo, number: int | None = None) -> str:
     head = f"{number}. " if number is not None else ""
     lines = [safe(head + article.title)]
     lines += _wrapped(article.excerpt)
-    lines += _wrapped(f"Editor's note: {article.note}") if article.note else []
+    lines += _note_lines(article.note)
     if meta := meta_line(article, tz):
         lines.append(INDENT + safe(meta))
     lines += _related_lines(article)
@@ -98,10 +98,20 @@ def _related_html(title: str, url: str, provider: str) -> str:
     return f'<p class="related">• <a href="{esc(url, quote=True)}">{esc(title)}</a>{suffix}</p>'
 
 
-def _wrapped(text: str) -> list[str]:
+def _note_lines(note: str) -> list[str]:
+    # Keep the note's own lines (Markdown lists, paragraphs), wrapping each one.
+    if not note.strip():
+        return []
+    lines = [f"{INDENT}Editor's note:"]
+    for line in note.strip().splitlines():
+        lines += _wrapped(line, INDENT + "  ") if line.strip() else [""]
+    return lines
+
+
+def _wrapped(text: str, indent: str = INDENT) -> list[str]:
     if not text:
         return []
-    return textwrap.wrap(safe(text), WIDTH, initial_indent=INDENT, subsequent_indent=INDENT)
+    return textwrap.wrap(safe(text), WIDTH, initial_indent=indent, subsequent_indent=indent)
 
 
 def _related_lines(article: Article) -> list[str]:

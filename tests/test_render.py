@@ -49,7 +49,8 @@ def test_a_card_reads_well_in_a_terminal() -> None:
 
     assert lines[0] == "Chipmakers Race to Ship HBM4"
     assert "   Wider interfaces double bandwidth per stack." in lines
-    assert "   Editor's note: Read with last week's packaging story." in lines
+    i = lines.index("   Editor's note:")
+    assert lines[i + 1] == "     Read with last week's packaging story."
     assert "   Semiconductor Brief · 24 Nov 2026 · AI Hardware, AI" in lines
     assert "   Related:" in lines
     assert "     • Packaging Sold Out (SB)" in lines
@@ -150,3 +151,15 @@ def test_record_text_is_escaped_in_the_html_preview() -> None:
         assert raw not in page
     assert html.escape('<script>alert("t")</script> & {braces}') in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_an_editors_note_keeps_its_own_lines() -> None:
+    note = "Two bottlenecks compound.\n\n- HBM4 sampling: now\n- Volume: next year"
+    lines = card_text(article(note=note), UTC).splitlines()
+    i = lines.index("   Editor's note:")
+    assert lines[i + 1 : i + 5] == [
+        "     Two bottlenecks compound.",
+        "",
+        "     - HBM4 sampling: now",
+        "     - Volume: next year",
+    ]
