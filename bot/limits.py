@@ -12,7 +12,8 @@ from typing import Any
 from bot.mrkdwn import safe_url
 
 # Slack's documented limits (docs.slack.dev, Block Kit reference).
-MAX_BLOCKS = 50  # per message; Home tabs and modals allow 100
+MAX_BLOCKS = 50  # per message
+VIEW_MAX_BLOCKS = 100  # Home tabs and modals
 HEADER_MAX = 150
 TEXT_MAX = 3000  # any text object, and a section's text
 FIELD_MAX = 2000
@@ -66,8 +67,17 @@ _URL_KEYS = ("url", "image_url")
 
 def limit_problems(message: dict[str, Any], *, max_blocks: int = MAX_BLOCKS) -> list[str]:
     """Every Slack limit the payload breaks, one line each; empty means it is fine."""
-    blocks = message.get("blocks") or []
-    problems = _message_problems(message, blocks, max_blocks)
+    return _fallback_problems(message) + _blocks_problems(message, max_blocks)
+
+
+def view_problems(view: dict[str, Any]) -> list[str]:
+    """The same for a Home tab or modal view: 100 blocks, and views have no fallback text."""
+    return _blocks_problems(view, VIEW_MAX_BLOCKS)
+
+
+def _blocks_problems(payload: dict[str, Any], max_blocks: int) -> list[str]:
+    blocks = payload.get("blocks") or []
+    problems = _size_problems(blocks, max_blocks)
     for i, block in enumerate(blocks):
         problems += _walk(block, f"blocks[{i}]")
         problems += _duplicates(list(collect(block, "action_id")), f"blocks[{i}] action_id")
@@ -92,13 +102,17 @@ def collect(node: Any, key: str) -> Iterator[Any]:
             yield from collect(child, key)
 
 
-def _message_problems(message: dict[str, Any], blocks: list, max_blocks: int) -> list[str]:
-    problems = []
+def _fallback_problems(message: dict[str, Any]) -> list[str]:
     text = message.get("text")
     if not isinstance(text, str) or not text.strip():
-        problems.append("text: no fallback text (notifications and screen readers use it)")
-    elif len(text) > MESSAGE_TEXT_MAX:
-        problems.append(f"text: {len(text)} characters, limit {MESSAGE_TEXT_MAX}")
+        return ["text: no fallback text (notifications and screen readers use it)"]
+    if len(text) > MESSAGE_TEXT_MAX:
+        return [f"text: {len(text)} characters, limit {MESSAGE_TEXT_MAX}"]
+    return []
+
+
+def _size_problems(blocks: list, max_blocks: int) -> list[str]:
+    problems = []
     if len(blocks) > max_blocks:
         problems.append(f"blocks: {len(blocks)} blocks, limit {max_blocks}")
     if (size := text_size(blocks)) > BLOCKS_TEXT_MAX:

@@ -10,8 +10,9 @@ import pytest
 from factories import make_record
 
 from bot.article import Article, Image, Provider, Related
-from bot.blocks import ACTION_APPROVE, ACTION_EDIT, ACTION_READ, ACTION_REJECT, limit_problems
+from bot.blocks import ACTION_APPROVE, ACTION_EDIT, ACTION_READ, ACTION_REJECT
 from bot.home import PUBLISHED_EMPTY, QUEUE_EMPTY, QUEUE_HEADING, home_view
+from bot.limits import view_problems
 
 WHEN = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -29,8 +30,7 @@ def published(n: int, channel: str = "CNEWS", **fields: object) -> tuple:
 
 
 def problems(view: dict) -> list[str]:
-    """limit_problems for a view: views have no fallback `text`, so lend it one."""
-    return limit_problems({**view, "text": "Newsdesk"}, max_blocks=100)
+    return view_problems(view)
 
 
 def actions(view: dict) -> list[dict]:

@@ -120,3 +120,13 @@ def test_limit_problems_names_the_place_and_allows_100_blocks_in_views() -> None
     assert problems == ["blocks[0].elements[0].text.text: length 76, limit 75"]
     many = {"text": "t", "blocks": [{"type": "divider"}] * 60}
     assert limit_problems(many, max_blocks=100) == [] and limit_problems(many) != []
+
+
+def test_views_need_no_fallback_text_but_keep_to_100_blocks() -> None:
+    from bot.limits import view_problems
+
+    divider = {"type": "divider"}
+    assert view_problems({"type": "home", "blocks": [divider] * 100}) == []
+    assert view_problems({"type": "home", "blocks": [divider] * 101}) == [
+        "blocks: 101 blocks, limit 100"
+    ]
