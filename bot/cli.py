@@ -16,12 +16,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.article import Article
 from bot.blocks import card_message, digest_messages, review_message
 from bot.config import ConfigError, DigestSettings, Settings, load_settings
-from bot.content import scan
 from bot.deps import utcnow
 from bot.digest import preview_digest, preview_review, run_digest, run_review
 from bot.jobs import rescan
 from bot.mrkdwn import long_date
 from bot.render import card_html, card_text, digest_text, safe
+from bot.scan import scan
 from bot.status import as_text, collect, redact_url
 from bot.store import Store
 

@@ -9,9 +9,9 @@ from slack_sdk import WebClient
 
 from bot.article import ScanResult
 from bot.config import DigestSettings, Settings
-from bot.content import scan
 from bot.cron import cron_trigger
 from bot.digest import DIGEST, REVIEW, Outcome, run_digest, run_review
+from bot.scan import scan
 from bot.store import Store
 
 log = logging.getLogger(__name__)
