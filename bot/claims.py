@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 
+from bot.slack import error_code
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ REVIEW_EVENT = "newsdesk_review"
 # dead process on this host is taken over at once (the crash-and-restart case).
 RUN_LEASE = timedelta(minutes=10)
 HISTORY_LIMIT = 200
+HISTORY_PAGES = 10  # a crashed run's posts are among the channel's last 2,000 messages
+STUCK = "{channel}: cannot resume: reading the channel history failed ({error})"
 CLAIM_WAIT_SECONDS = 120  # how long a run waits for another one on the same channel
 CLAIM_POLL_SECONDS = 0.25
 
@@ -66,12 +69,19 @@ def _take_over(store, client, kind: str, channel: str, run: dict, me: str, now) 
     if not store.take_over_run(run["id"], run["owner"], me, now):
         return None
     log.warning("%s for %s: taking over run %s from %s", kind, channel, run["id"], run["owner"])
-    _reconcile(store, client, kind, channel, run["id"], now)
+    try:
+        _reconcile(store, client, kind, channel, run, now)
+    except Exception as error:
+        # Without Slack's history we cannot know what was posted: hand the run back to its
+        # dead owner, untouched, so a later attempt resumes it rather than repeat posts.
+        store.take_over_run(run["id"], me, run["owner"], run["heartbeat"] or now)
+        store.note_run_error(run["id"], STUCK.format(channel=channel, error=error_code(error)))
+        raise
     return run["id"]
 
 
 def _close_abandoned(store, client, kind: str, channel: str, run: dict, now) -> None:
-    _reconcile(store, client, kind, channel, run["id"], now)
+    _reconcile(store, client, kind, channel, run, now)
     store.abandon_run(run["id"], run["owner"], now, f"{channel}: owner {run['owner']} stopped")
 
 
@@ -92,9 +102,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _reconcile(store: Store, client: WebClient, kind: str, channel: str, run_id: int, now) -> None:
+def _reconcile(store: Store, client: WebClient, kind: str, channel: str, run: dict, now) -> None:
     """Record what the dead owner had posted but not yet recorded, from Slack's own history."""
     event = DIGEST_EVENT if kind == DIGEST else REVIEW_EVENT
+    run_id = run["id"]
     for ts, ids in _posted_by_run(client, channel, event, run_id):
         if kind == DIGEST:
             store.record_publications(ids, channel, ts, run_id, now)
@@ -103,10 +114,7 @@ def _reconcile(store: Store, client: WebClient, kind: str, channel: str, run_id:
 
 
 def _posted_by_run(client: WebClient, channel: str, event: str, run_id: int):
-    page = client.conversations_history(
-        channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True
-    )
-    for message in page.get("messages", []):
+    for message in _history(client, channel):
         yield from _tagged(message, event, run_id)
         if message.get("reply_count") and _tagged(message, event, run_id):
             replies = client.conversations_replies(
@@ -114,6 +122,19 @@ def _posted_by_run(client: WebClient, channel: str, event: str, run_id: int):
             )
             for reply in replies.get("messages", [])[1:]:
                 yield from _tagged(reply, event, run_id)
+
+
+def _history(client: WebClient, channel: str):
+    """The channel's recent top-level messages, newest first, page by page."""
+    cursor = None
+    for _ in range(HISTORY_PAGES):
+        page = client.conversations_history(
+            channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True, cursor=cursor
+        )
+        yield from page.get("messages", [])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return
 
 
 def _tagged(message: dict, event: str, run_id: int) -> list[tuple[str, list[str]]]:

@@ -28,6 +28,7 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 LANDING_WAIT_MAX = 5  # seconds a lost post may still take to land: Slack answers in far less
+RESUME_FAILED = "could not read the channel's history to resume an interrupted run: {error}"
 FAILED_NOTE = (
     ":warning: Newsdesk could not post the {kind} to <#{channel}>: `{error}`. "
     "{count} item(s) stay unpublished and will be retried on the next run."
@@ -100,9 +101,8 @@ def run_digest(
     """Post one digest to its channel, exactly once per (channel, due time)."""
     outcome = Outcome(DIGEST, digest.channel)
     client = posting_client(client)
-    run_id = claim(store, client, DIGEST, digest.channel, due_at or now, now)
+    run_id = _claimed(store, client, outcome, due_at or now, now)
     if run_id is None:
-        outcome.skipped = True
         return outcome
     articles = preview_digest(settings, store, digest, now)
     day = now.astimezone(settings.timezone).date()
@@ -110,6 +110,18 @@ def run_digest(
     _send_digest(store, client, digest.channel, messages, run_id, now, outcome)
     outcome.pending = len(articles) - len(outcome.posted)
     return _finish(settings, store, client, run_id, now, outcome)
+
+
+def _claimed(store: Store, client: WebClient, outcome: Outcome, due, now) -> int | None:
+    """The run's id; None (and the outcome says why) when this run must not post."""
+    try:
+        run_id = claim(store, client, outcome.kind, outcome.channel, due, now)
+    except (SlackClientError, OSError) as error:
+        outcome.error = RESUME_FAILED.format(error=error_code(error))
+        log.error("%s", outcome)
+        return None
+    outcome.skipped = run_id is None
+    return run_id
 
 
 def _send_digest(store, client, channel, messages, run_id, now, outcome: Outcome) -> None:
@@ -137,9 +149,8 @@ def run_review(
     channel = settings.review.channel
     outcome = Outcome(REVIEW, channel)
     client = posting_client(client)
-    run_id = claim(store, client, REVIEW, channel, due_at or now, now)
+    run_id = _claimed(store, client, outcome, due_at or now, now)
     if run_id is None:
-        outcome.skipped = True
         return outcome
     articles = preview_review(settings, store, now)
     for part, article in enumerate(articles):

@@ -16,6 +16,8 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
+STEP = timedelta(seconds=1)
+
 
 def rescan(settings: Settings, store: Store, now: datetime) -> ScanResult:
     """Bring the store up to date with the content folder (only changed files are read)."""
@@ -36,16 +38,30 @@ def due_time(cron: str, tz: tzinfo, now: datetime, window: timedelta) -> datetim
     """The latest time `cron` fired at or before `now`, looking back at most `window`.
 
     Every process computes the same value for the same schedule, so the run claimed in the
-    database under it is the same run everywhere (and after a restart).
+    database under it is the same run everywhere (and after a restart). A wall-clock time
+    that happens twice (the hour repeated when clocks go back) is due once, the first time,
+    for a fixed-hour schedule, as with cron.
     """
     trigger = cron_trigger(cron, tz)
-    start = (now - window).astimezone(tz)
-    fire = trigger.get_next_fire_time(None, start)
+    fixed_hour = "*" not in cron.split()[1]
+    fire = trigger.get_next_fire_time(None, (now - window).astimezone(tz))
     last = None
     while fire is not None and fire <= now:
-        last = fire
-        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+        if not (fixed_hour and _repeated(fire, tz)):
+            last = fire
+        # Step in UTC: local arithmetic would fall back into the first of a repeated hour.
+        fire = trigger.get_next_fire_time(fire, (fire.astimezone(UTC) + STEP).astimezone(tz))
     return last.astimezone(UTC) if last else None
+
+
+def _repeated(when: datetime, tz: tzinfo) -> bool:
+    """Is this the second time this wall-clock time happens today (clocks went back)?
+
+    Like cron, a job at a fixed hour runs once then; an hourly one runs every real hour.
+    """
+    local = when.astimezone(tz)
+    first = local.replace(fold=0)
+    return first.astimezone(UTC) < local.astimezone(UTC)
 
 
 def scheduled_digest(

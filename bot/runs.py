@@ -61,6 +61,11 @@ class RunLog:
         with self._writer.begin() as conn:
             return conn.execute(stmt.values(**values)).rowcount == 1
 
+    def note_run_error(self, run_id: int, error: str) -> None:
+        """Say why a run is stuck, for `status`, without finishing it."""
+        with self._writer.begin() as conn:
+            conn.execute(update(runs).where(runs.c.id == run_id).values(error=error))
+
     def beat(self, run_id: int, now: datetime) -> None:
         """Record progress, so the run is not mistaken for an abandoned one."""
         with self._writer.begin() as conn:

@@ -1,0 +1,214 @@
+"""Claims: a run whose owner died is taken over (or closed), a live owner's run is left alone.
+
+The dead owner's posts are real messages in the fake Slack channel, carrying the metadata
+Newsdesk puts on every digest post; the new owner must record them, not post them again.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fakeslack import FakeSlack
+
+from bot.blocks import digest_messages
+from bot.claims import DIGEST, DIGEST_EVENT, RUN_LEASE, claim, owner_id
+from bot.config import Settings, load_settings
+from bot.digest import run_digest
+from bot.jobs import catch_up, rescan
+from bot.slack import make_client, post
+from bot.status import collect
+from bot.store import Store
+
+NEWS = "C0NEWS"
+DUE = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+NOW = DUE + timedelta(minutes=2)
+RECORD = """---
+title: "Claimed story {n} for the team"
+excerpt: "Story {n}: what happened and why it matters."
+publishedDateTime: 2026-11-20T08:00:00Z
+originalUrl: "https://claim{n}.example.com/story/{n}/"
+quality: {quality}
+heat: {n}
+provider: {{name: "Provider {n}"}}
+topics: [AI]
+---
+"""
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack() as running:
+        yield running
+
+
+@pytest.fixture
+def dead_owner() -> str:
+    """`host:pid` of a process of this host that has exited."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait(timeout=10)
+    return f"{socket.gethostname()}:{child.pid}"
+
+
+def prepared(tmp_path: Path, fake: FakeSlack, store: Store, count: int) -> tuple[Settings, list]:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for n in range(1, count + 1):
+        (folder / f"claim{n:02d}.md").write_text(RECORD.format(n=n, quality=95 - n), "utf-8")
+    config = tmp_path / "newsdesk.yaml"
+    config.write_text(f"content_dir: articles\ndigests:\n  - channel: {NEWS}\n    size: 10\n")
+    env = {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.url}
+    settings = load_settings(str(config), env)
+    rescan(settings, store, NOW - timedelta(minutes=5))
+    return settings, [f"claim{n:02d}" for n in range(1, count + 1)]
+
+
+def post_as_dead_owner(
+    settings: Settings, store: Store, run_id: int, parts: list[list[str]]
+) -> list[str]:
+    """What the owner got posted before it died: a digest message, then thread replies."""
+    client = make_client(settings)
+    tss: list[str] = []
+    for part, ids in enumerate(parts):
+        [message] = digest_messages(store.articles(ids), DUE.date(), settings.timezone)[:1]
+        message.pop("item_ids", None)
+        meta = {"event_type": DIGEST_EVENT, "event_payload": {"run": run_id, "part": part}}
+        meta["event_payload"]["items"] = ids
+        tss.append(post(client, NEWS, message, thread_ts=tss[0] if tss else None, metadata=meta))
+    return tss
+
+
+def posted_items(fake: FakeSlack) -> list[str]:
+    out: list[str] = []
+    for message in fake.messages(NEWS):
+        out += message.get("metadata", {}).get("event_payload", {}).get("items", [])
+    return out
+
+
+def runs(settings: Settings, store: Store) -> list[tuple[str, str]]:
+    return [(r["due_at"], r["status"]) for r in collect(settings, store, NOW)["last_runs"]]
+
+
+def digest(settings: Settings):
+    return settings.digests[0]
+
+
+def test_a_dead_owners_run_is_taken_over_and_what_it_posted_is_not_posted_again(
+    tmp_path: Path, fake: FakeSlack, store: Store, dead_owner: str
+) -> None:
+    settings, ids = prepared(tmp_path, fake, store, 6)
+    run_id = store.claim_run(DIGEST, NEWS, DUE, NOW - timedelta(minutes=1), owner=dead_owner)
+    # It got the top message and one thread reply out, then died before recording them.
+    top, reply = post_as_dead_owner(settings, store, run_id, [ids[:2], ids[2:3]])
+    assert not any(store.is_published(i, NEWS) for i in ids)
+
+    outcome = run_digest(settings, store, make_client(settings), digest(settings), NOW, due_at=DUE)
+
+    assert not outcome.skipped and outcome.error is None
+    assert sorted(outcome.posted) == ids[3:]  # only the rest
+    assert Counter(posted_items(fake)) == Counter(ids)  # each item once in the channel
+    assert all(store.is_published(i, NEWS) for i in ids)
+    published = {a.id: ts for a, _, ts, _ in store.latest_published(10)}
+    assert [published[i] for i in ids[:3]] == [top, top, reply]  # the dead owner's posts
+    assert runs(settings, store) == [(DUE.isoformat(), "done")]  # the same run, finished
+    assert collect(settings, store, NOW)["failures"] == []
+
+    again = run_digest(settings, store, make_client(settings), digest(settings), NOW, due_at=DUE)
+    assert again.skipped and len(fake.messages(NEWS)) == 3
+
+
+def test_a_live_owners_run_is_not_taken_over(tmp_path: Path, fake: FakeSlack, store: Store) -> None:
+    settings, ids = prepared(tmp_path, fake, store, 3)
+    mine = owner_id()  # this very process: alive, and its heartbeat is fresh
+    run_id = store.claim_run(DIGEST, NEWS, DUE, NOW - timedelta(minutes=1), owner=mine)
+    client = make_client(settings)
+
+    assert claim(store, client, DIGEST, NEWS, DUE, NOW) is None
+    outcome = run_digest(settings, store, client, digest(settings), NOW, due_at=DUE)
+
+    assert outcome.skipped and outcome.posted == []
+    assert fake.messages(NEWS) == []
+    assert fake.calls_to("conversations.history") == []  # no reconciling of a live run
+    assert store.unfinished_run(DIGEST, NEWS)["id"] == run_id
+    assert not any(store.is_published(i, NEWS) for i in ids)
+
+
+def test_a_stale_heartbeat_from_another_host_is_taken_over_only_after_the_lease(
+    tmp_path: Path, fake: FakeSlack, store: Store
+) -> None:
+    settings, ids = prepared(tmp_path, fake, store, 4)
+    elsewhere = "newsdesk-other-host.example:4242"  # its pid means nothing here
+    beat = NOW - RUN_LEASE - timedelta(seconds=30)
+    run_id = store.claim_run(DIGEST, NEWS, DUE, beat, owner=elsewhere)
+    [top] = post_as_dead_owner(settings, store, run_id, [ids[:1]])
+    client = make_client(settings)
+
+    # Within the lease the other host may just be slow: hands off.
+    within = beat + RUN_LEASE - timedelta(seconds=1)
+    assert run_digest(settings, store, client, digest(settings), within, due_at=DUE).skipped
+    assert len(fake.messages(NEWS)) == 1
+
+    outcome = run_digest(settings, store, client, digest(settings), NOW, due_at=DUE)
+
+    assert not outcome.skipped and outcome.error is None
+    assert sorted(outcome.posted) == ids[1:]
+    assert Counter(posted_items(fake)) == Counter(ids)
+    assert all(store.is_published(i, NEWS) for i in ids)
+    published = {a.id: ts for a, _, ts, _ in store.latest_published(10)}
+    assert published[ids[0]] == top  # recorded from the other host's post
+    assert runs(settings, store) == [(DUE.isoformat(), "done")]
+
+
+def test_an_abandoned_run_for_another_due_time_is_closed_and_the_new_run_proceeds(
+    tmp_path: Path, fake: FakeSlack, store: Store, dead_owner: str
+) -> None:
+    settings, ids = prepared(tmp_path, fake, store, 5)
+    yesterday = DUE - timedelta(days=1)
+    old = store.claim_run(DIGEST, NEWS, yesterday, yesterday, owner=dead_owner)
+    post_as_dead_owner(settings, store, old, [ids[:2]])
+
+    outcome = run_digest(settings, store, make_client(settings), digest(settings), NOW, due_at=DUE)
+
+    assert outcome.error is None and sorted(outcome.posted) == ids[2:]
+    assert Counter(posted_items(fake)) == Counter(ids)
+    assert all(store.is_published(i, NEWS) for i in ids)
+    report = collect(settings, store, NOW)
+    new_run, closed = report["last_runs"]
+    assert (new_run["due_at"], new_run["status"]) == (DUE.isoformat(), "done")
+    assert (closed["due_at"], closed["status"]) == (yesterday.isoformat(), "abandoned")
+    assert dead_owner in closed["error"]
+    assert report["failures"] == []
+    assert store.unfinished_run(DIGEST, NEWS) is None
+
+
+def test_a_failed_history_read_during_takeover_does_not_stop_the_other_digests(
+    tmp_path: Path, fake: FakeSlack, store: Store, dead_owner: str
+) -> None:
+    """Slack refuses conversations.history (e.g. a missing scope) while a dead run is taken
+    over: that digest cannot safely go on, but the failure must show in `status`, and the
+    start-up catch-up must still post the other channel's digest."""
+    _, ids = prepared(tmp_path, fake, store, 2)
+    config = tmp_path / "newsdesk.yaml"
+    config.write_text(
+        "content_dir: articles\ndigests:\n"
+        f'  - {{channel: {NEWS}, schedule: "0 9 * * *"}}\n'
+        '  - {channel: C0SPORTS, schedule: "0 9 * * *"}\n'
+    )
+    env = {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.url}
+    settings = load_settings(str(config), env)
+    store.claim_run(DIGEST, NEWS, DUE, NOW - timedelta(minutes=1), owner=dead_owner)
+    fake.fail("conversations.history", "error", error="missing_scope")
+
+    catch_up(settings, store, make_client(settings), NOW)
+
+    sports = [i for m in fake.messages("C0SPORTS") for i in m["metadata"]["event_payload"]["items"]]
+    assert sorted(sports) == ids
+    assert fake.messages(NEWS) == []  # nothing posted blind
+    report = collect(settings, store, NOW)
+    assert any("missing_scope" in (f["error"] or "") for f in report["failures"]), report

@@ -1,0 +1,321 @@
+"""Exactly once with real `newsdesk run` processes: two at once, kill -9 mid-digest, SIGTERM.
+
+Every process is started with `python -m bot run` (HTTP mode) against one FakeSlack, and
+is stopped (or killed) in a `finally`; what counts is what the channel shows: each item in
+exactly one posted message (message metadata `event_payload.items`), the store agreeing,
+and `newsdesk status --json` showing no failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from fakeslack import FakeSlack
+
+from bot.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+NEWS = "C0NEWS"
+SECRET = "exactly-once-signing-secret"
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 15.0
+SETTLE_TIMEOUT = 30.0
+QUIET_SECONDS = 1.5  # no new post for this long: the processes are done
+RECORD = """---
+title: "Exactly-once story {n}"
+excerpt: "Story {n}: what happened, why it matters and what comes next for the teams involved."
+publishedDateTime: 2026-11-20T08:00:00Z
+originalUrl: "https://once{n}.example.com/2026/story-{n}/"
+quality: {quality}
+heat: {n}
+provider: {{name: "Provider {n}", domain: "once{n}.example.com"}}
+topics: [AI, Cloud]
+images:
+  - url: "https://img.example.com/{n}.jpg"
+    width: 800
+    height: 400
+related:
+  - title: "Background to story {n}"
+    webUrl: "https://other{n}.example.org/background/"
+    provider: {{name: "Other {n}"}}
+  - title: "More on story {n}"
+    webUrl: "https://more{n}.example.org/more/"
+    provider: {{name: "More {n}"}}
+---
+Editor's note on story {n}: worth a read.
+"""
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack() as running:
+        yield running
+
+
+@pytest.fixture
+def procs() -> Iterator[list[subprocess.Popen]]:
+    """Every process a test starts; whatever is still alive at the end is killed."""
+    started: list[subprocess.Popen] = []
+    yield started
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def deployment(tmp_path: Path, fake: FakeSlack, database_url: str, count: int, size: int):
+    """(env, item ids): `count` eligible records, a digest due every minute."""
+    content = tmp_path / "articles"
+    content.mkdir()
+    ids = []
+    for n in range(1, count + 1):
+        (content / f"once{n:02d}.md").write_text(RECORD.format(n=n, quality=95 - n), "utf-8")
+        ids.append(f"once{n:02d}")
+    config = tmp_path / "newsdesk.yaml"
+    digest = {"channel": NEWS, "schedule": "* * * * *", "size": size}
+    settings = {"content_dir": str(content), "database_url": database_url, "digests": [digest]}
+    config.write_text(yaml.safe_dump(settings))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSDESK_"))}
+    env.update(
+        SLACK_BOT_TOKEN=fake.token,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake.url,
+        NEWSDESK_CONFIG=str(config),
+        PYTHONUNBUFFERED="1",
+    )
+    return env, ids
+
+
+class Bot:
+    """A started `newsdesk run`."""
+
+    def __init__(self, proc: subprocess.Popen, port: int, log: Path) -> None:
+        self.proc, self.port, self.log = proc, port, log
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_healthy(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        url = f"http://127.0.0.1:{self.port}/healthz"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"exited early ({self.proc.returncode}):\n{self.output()}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    assert json.loads(response.read())["ok"] is True
+                    return
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        pytest.fail(f"/healthz never answered:\n{self.output()}")
+
+    def stop(self) -> tuple[int, float]:
+        """SIGTERM and wait: (exit status, seconds it took)."""
+        started = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            pytest.fail(f"no exit within {STOP_TIMEOUT}s of SIGTERM:\n{self.output()}")
+        return self.proc.returncode, time.monotonic() - started
+
+
+def start(procs: list[subprocess.Popen], env: dict[str, str], log: Path) -> Bot:
+    """`python -m bot run` on a free port; its output goes to `log` (never a full pipe)."""
+    port = free_port()
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=ROOT,
+            env={**env, "PORT": str(port)},
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    procs.append(proc)
+    return Bot(proc, port, log)
+
+
+def until(check: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"{what}: not within {timeout}s")
+
+
+def posted_items(fake: FakeSlack) -> list[str]:
+    """Every item id named by the metadata of the messages in #news, threads included."""
+    out: list[str] = []
+    for message in fake.messages(NEWS):
+        out += message.get("metadata", {}).get("event_payload", {}).get("items", [])
+    return out
+
+
+def running_runs(database_url: str) -> list[dict]:
+    with closing(Store(database_url)) as store:
+        return [r for r in store.recent_runs(50) if r["status"] == "running"]
+
+
+def settle(fake: FakeSlack, database_url: str, ids: list[str]) -> None:
+    """Every item reached the channel, no run is in progress, and Slack went quiet."""
+    until(lambda: set(posted_items(fake)) >= set(ids), SETTLE_TIMEOUT, "all items posted")
+    until(lambda: not running_runs(database_url), SETTLE_TIMEOUT, "no run in progress")
+    last = len(fake.calls_to("chat.postMessage"))
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < QUIET_SECONDS:
+        time.sleep(0.1)
+        now = len(fake.calls_to("chat.postMessage"))
+        if now != last:
+            last, quiet_since = now, time.monotonic()
+
+
+def status_json(env: dict[str, str]) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "status", "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def assert_each_item_posted_once(fake: FakeSlack, database_url: str, ids: list[str]) -> None:
+    counts = Counter(posted_items(fake))
+    assert counts == Counter(ids), f"posted: {dict(counts)}"
+    with closing(Store(database_url)) as store:
+        assert [i for i in ids if not store.is_published(i, NEWS)] == []
+
+
+def assert_one_digest(fake: FakeSlack) -> None:
+    """One digest message set: one top-level message, the rest replies in its thread,
+    all from one run."""
+    messages = fake.messages(NEWS)
+    [top] = [m for m in messages if m.get("thread_ts", m["ts"]) == m["ts"]]
+    assert all(m["thread_ts"] == top["ts"] for m in messages if m is not top)
+    assert len({m["metadata"]["event_payload"]["run"] for m in messages}) == 1
+
+
+def assert_no_failure(env: dict[str, str], bots: list[Bot]) -> dict:
+    report = status_json(env)
+    assert report["failures"] == []
+    assert [r for r in report["last_runs"] if r["status"] in ("running", "failed")] == []
+    for bot in bots:
+        assert "job failed" not in bot.output() and "Traceback" not in bot.output()
+    return report
+
+
+# --- several processes, one database -------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'newsdesk.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+def test_two_processes_sharing_a_database_post_the_digest_once(
+    tmp_path: Path, fake: FakeSlack, procs: list, shared_db: str
+) -> None:
+    env, ids = deployment(tmp_path, fake, shared_db, count=7, size=7)
+    fake.set_delay("chat.postMessage", 0.3)  # both are up before the first post lands
+    bots = [start(procs, env, tmp_path / f"bot{i}.log") for i in range(2)]  # together
+    try:
+        for bot in bots:
+            bot.wait_healthy()
+        settle(fake, shared_db, ids)
+    finally:
+        stopped = [bot.stop() for bot in bots]
+
+    assert [code for code, _ in stopped] == [0, 0], [b.output() for b in bots]
+    assert_each_item_posted_once(fake, shared_db, ids)
+    assert_one_digest(fake)
+    report = assert_no_failure(env, bots)
+    assert report["counts"]["published"] == len(ids)
+
+
+# --- a crash, and a clean stop, in the middle of a digest ----------------------------------
+
+
+def test_a_digest_killed_mid_post_is_finished_after_restart_without_repeats(
+    tmp_path: Path, fake: FakeSlack, procs: list, shared_db: str
+) -> None:
+    env, ids = deployment(tmp_path, fake, shared_db, count=12, size=12)
+    fake.set_delay("chat.postMessage", 1.0)  # a top message and a thread reply: 2 s
+    first = start(procs, env, tmp_path / "first.log")
+    try:
+        fake.wait_for("chat.postMessage", count=1, timeout=START_TIMEOUT)  # top message in
+    finally:
+        first.proc.kill()  # kill -9: no chance to record anything more
+        first.proc.wait(timeout=10)
+    # A request already on its way still lands (as it would at Slack) before the restart.
+    time.sleep(0.2)
+    sent = len(fake.calls_to("chat.postMessage"))
+    fake.wait_for("chat.postMessage", count=sent, timeout=5)
+    before = posted_items(fake)
+    assert before, "nothing was posted before the kill"
+    [orphan] = running_runs(shared_db)  # the dead process's run, left "running"
+
+    second = start(procs, env, tmp_path / "second.log")
+    try:
+        second.wait_healthy()
+        settle(fake, shared_db, ids)
+    finally:
+        code, _ = second.stop()
+
+    assert code == 0, second.output()
+    assert_each_item_posted_once(fake, shared_db, ids)
+    assert posted_items(fake)[: len(before)] == before  # nothing the dead one posted, again
+    report = assert_no_failure(env, [second])
+    [old] = [r for r in report["last_runs"] if r["due_at"] == orphan["due_at"].isoformat()]
+    assert old["status"] in ("done", "abandoned")  # taken over (same minute) or closed
+
+
+def test_sigterm_during_a_digest_exits_0_only_after_the_digest_is_complete(
+    tmp_path: Path, fake: FakeSlack, procs: list
+) -> None:
+    database = f"sqlite:///{tmp_path / 'newsdesk.db'}"
+    env, ids = deployment(tmp_path, fake, database, count=12, size=12)
+    fake.set_delay("chat.postMessage", 1.0)
+    bot = start(procs, env, tmp_path / "bot.log")
+    try:
+        until(lambda: fake.calls_to("chat.postMessage"), START_TIMEOUT, "digest started")
+    finally:
+        code, took = bot.stop()  # SIGTERM while the top message is still in flight
+
+    assert code == 0, bot.output()
+    calls = fake.calls_to("chat.postMessage")
+    assert len(calls) >= 2 and all(c.answered == "ok" for c in calls)  # reply thread too
+    assert took >= 1.0  # it waited for the posts instead of leaving half a digest
+    assert_each_item_posted_once(fake, database, ids)
+    report = assert_no_failure(env, [bot])
+    assert [r["status"] for r in report["last_runs"]] == ["done"]
