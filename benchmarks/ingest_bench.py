@@ -7,7 +7,7 @@ shared and noisy):
 
 1. Cold ingest of `--records` generated files (page cache warmed first, for both):
    baseline = python-frontmatter + `ftfy.fix_text` on every string (nested ones too);
-   Newsdesk = `content.scan` + `Store(sqlite).apply_scan` (repair, validation, storing);
+   Newsdesk = `scan` + `Store(sqlite).apply_scan` (repair, validation, storing);
    and Newsdesk parse-only (`scan` alone), to show where the time goes. The three run
    interleaved, subfolder by subfolder in rotating order; then one whole-folder Newsdesk
    ingest gives the peak memory and the store for the rescan.
@@ -49,8 +49,8 @@ import ftfy
 import yaml
 from gen_records import REFERENCE_NOW, generate, record_fields
 
-from bot import content
 from bot.article import REJECTED, Article, Image, Provider, Record, Related, ScanResult, Secret
+from bot.scan import scan
 from bot.select import Policy, pick
 from bot.store import Store
 
@@ -164,13 +164,13 @@ def baseline_ingest(root: Path) -> dict[str, int]:
 
 
 def newsdesk_ingest(root: Path, store: Store) -> dict[str, Any]:
-    scan_s, result = timed(lambda: content.scan(root))
+    scan_s, result = timed(lambda: scan(root))
     store_s, _ = timed(lambda: store.apply_scan(result, REFERENCE_NOW))
     return {"scan_s": scan_s, "store_s": store_s, "ok": len(result.records), "bad": len(result.bad)}
 
 
 def parse_only(root: Path) -> dict[str, Any]:
-    return {"ok": len(content.scan(root).records)}
+    return {"ok": len(scan(root).records)}
 
 
 def interleaved_ingest(root: Path, work: Path) -> dict[str, dict[str, float]]:
@@ -253,7 +253,7 @@ def row(metric: str, value: str, target: str = "", ok: bool | None = None) -> Ro
 
 
 def rescan_once(root: Path, store: Store) -> ScanResult:
-    result = content.scan(root, store.file_index())
+    result = scan(root, store.file_index())
     store.apply_scan(result, REFERENCE_NOW)
     return result
 

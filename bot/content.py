@@ -2,7 +2,7 @@
 
 Parsing is pure (bytes in, `Record` out, `RecordError` with a one-line reason otherwise):
 text repair lives in `bot.repair`, guarded YAML loading in `bot.safeyaml`, and scanning
-the content folder in `bot.scan` (`scan` is re-exported here).
+the content folder in `bot.scan`.
 The `secured` token goes to `Record.secured` and nowhere else: not into `Article`, not into
 error messages, not into logs.
 """

@@ -8,6 +8,7 @@ PyYAML's safe constructor only for the rare scalar it does not handle. Every ref
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -24,7 +25,12 @@ TOO_BIG = f"YAML has too many nodes (more than {MAX_NODES})"
 NO_DOCUMENT = "no YAML document"
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
+_STR, _SEQ, _MAP, _INT, _BOOL = (
+    f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map", "int", "bool")
+)
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")  # YAML 1.1 reads a leading 0 as octal
+_Scalar = yaml.ScalarNode
+_BOOLS = yaml.constructor.SafeConstructor.bool_values  # "yes", "off", "true", ... lowercased
 
 
 class YAMLRefused(ValueError):
@@ -95,18 +101,39 @@ def _check_aliases(root: yaml.Node, first_line: int) -> None:
 
 
 def _plain(loader: Any, node: yaml.Node, depth: int) -> Any:
-    """Data from an alias-free node tree: strings, lists and mappings are built here (the
-    hot path); other scalars and any explicit tag go to PyYAML's safe constructor, which
-    refuses `!!python/...` and never executes anything."""
+    """Data from an alias-free node tree: strings, decimal ints, booleans, lists and
+    mappings are built here (the hot path); other scalars and any explicit tag go to
+    PyYAML's safe constructor, which refuses `!!python/...` and never executes anything."""
     if depth > MAX_DEPTH:
         raise YAMLRefused(TOO_DEEP)
-    if node.tag == _STR and isinstance(node, yaml.ScalarNode):
+    tag = node.tag
+    if tag == _STR and isinstance(node, _Scalar):
         return node.value
-    if node.tag == _SEQ:
+    if tag == _SEQ:
         return [_plain(loader, child, depth + 1) for child in node.value]
-    if node.tag == _MAP:
-        return {_plain(loader, k, depth + 1): _plain(loader, v, depth + 1) for k, v in node.value}
+    if tag == _MAP:
+        return _mapping(loader, node, depth + 1)
+    if isinstance(node, _Scalar):
+        # What PyYAML's int and bool constructors return for these, without their overhead.
+        if tag == _INT and _DECIMAL.fullmatch(node.value):
+            return int(node.value)
+        if tag == _BOOL and node.value.lower() in _BOOLS:
+            return _BOOLS[node.value.lower()]
     return loader.construct_object(node, deep=True)
+
+
+def _mapping(loader: Any, node: yaml.Node, depth: int) -> dict[Any, Any]:
+    """A mapping whose keys and values are at `depth`; string scalars, most of a record,
+    are taken in place instead of through one call of `_plain` each."""
+    data = {}
+    for k, v in node.value:
+        if depth > MAX_DEPTH:
+            raise YAMLRefused(TOO_DEEP)  # as `_plain` would for the key
+        key = k.value if k.tag == _STR and isinstance(k, _Scalar) else _plain(loader, k, depth)
+        data[key] = (
+            v.value if v.tag == _STR and isinstance(v, _Scalar) else _plain(loader, v, depth)
+        )
+    return data
 
 
 def _yaml_reason(e: yaml.YAMLError, text: str, first_line: int) -> str:

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import random
+import re
+from pathlib import Path
+
+import ftfy
 import pytest
 
-from bot.repair import repair_text
+from bot import content
+from bot.repair import repair_c1, repair_text
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "bot" / "examples"
+_C1 = re.compile("[\x80-\x9f]")
+_UNDEFINED_1252 = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 
 
 @pytest.mark.parametrize(
@@ -24,3 +34,67 @@ from bot.repair import repair_text
 )
 def test_repair_text(raw: str, shown: str | None) -> None:
     assert repair_text(raw) == (raw if shown is None else shown)
+
+
+def whole_text_c1(s: str) -> str:
+    """repair_c1 as first written, ftfy over the whole text: the reference."""
+    if not _C1.search(s):
+        return s
+    config = ftfy.TextFixerConfig(uncurl_quotes=False, unescape_html=False, explain=False)
+    return _C1.sub("", ftfy.fix_text(s, config))
+
+
+def mojibake(s: str) -> str:
+    """UTF-8 misread as Windows-1252, its undefined bytes kept as C1 controls ("â€\x9d")."""
+    return "".join(
+        chr(b) if b in _UNDEFINED_1252 else bytes([b]).decode("cp1252") for b in s.encode()
+    )
+
+
+LINES = [
+    "title: Plain ASCII line",
+    'excerpt: "a \\"quoted\\" value"',
+    "name: Zürich – “clean” Unicode",
+    "",
+    "  - indented: item",
+    mojibake('title: "China’s “Exascale” Prototype"'),
+    mojibake("excerpt: Maintainers — “AI slop” reports"),
+    mojibake("name: ”") + "\x85 and a lone \x9d",
+    mojibake("x: ” ") * 300,  # a long line
+]
+
+
+def test_repair_c1_line_by_line_equals_the_whole_text() -> None:
+    rng = random.Random(3)
+    for _ in range(300):
+        lines = rng.choices(LINES, k=rng.randrange(1, 12))
+        # ftfy would also turn the \r\n of other lines into \n: YAML reads both alike.
+        text = "".join(
+            ln + rng.choice(["\n", "\r\n"] if _C1.search(ln) else ["\n"]) for ln in lines
+        )
+        text = text[: rng.choice([len(text), len(text) - 1])]  # with and without a last break
+        assert repair_c1(text) == whole_text_c1(text), repr(text)
+
+
+def c1_variants(text: str) -> list[str]:
+    """The record as is, and with its front matter mis-decoded (a C1 control ensured), also
+    with Windows line breaks."""
+    _, front, rest = text.split("---\n", 2)
+    front = re.sub(r'^title: ("?)', r"title: \1” ", front, count=1, flags=re.M)
+    mangled = f"---\n{mojibake(front)}---\n{rest}"
+    return [text, mangled, mangled.replace("\n", "\r\n")]
+
+
+def test_repair_c1_line_by_line_reads_the_examples_as_the_whole_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = [v for p in sorted(EXAMPLES.iterdir()) for v in c1_variants(p.read_text("utf-8"))]
+    assert sum(bool(_C1.search(t)) for t in texts) > len(texts) / 2
+    for text in texts:
+        data = text.encode("utf-8")
+        by_line = content.parse_record("x.txt", data)
+        with monkeypatch.context() as m:
+            m.setattr(content, "repair_c1", whole_text_c1)
+            whole = content.parse_record("x.txt", data)
+        assert by_line.article == whole.article
+        assert by_line.secured.reveal() == whole.secured.reveal()

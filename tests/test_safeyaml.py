@@ -6,7 +6,9 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
+from bot import safeyaml
 from bot.content import RecordError, parse_record
 
 
@@ -64,3 +66,39 @@ def test_any_alias_reuse_is_rejected(tmp_path: Path) -> None:
 def test_deep_nesting_is_rejected_not_crashing(tmp_path: Path) -> None:
     text = "---\ntitle: x\nwebUrl: https://a.test/\nx: " + "[" * 200_000 + "\n---\n"
     assert "nested too deeply" in reason(tmp_path, text)
+
+
+SCALARS = [
+    *("0", "-0", "+0", "7", "+7", "-12", "012", "0o17", "0x1F", "0b101", "1_000", "1:30"),
+    *("123456789012345678901234567890", "08", "+", "0.5", "1e3", ".inf", "-.NaN"),
+    *("yes", "No", "ON", "off", "TRUE", "False", "y", "n", "~", "null", "", "Yes please"),
+    *("2021-04-19", "2021-04-19T10:00:00Z", "'12'", '"yes"', "plain text", "'x: y'"),
+    *("!!int 12", "!!int '12'", "!!int -0", "!!bool yes", "!!bool 'Off'", "!!str 12"),
+    *("!!str yes", "!!float 1", "!!null ''", "!!int ٣", "[1, yes, '3', ~]", "{1: a, no: b}"),
+]
+
+
+@pytest.mark.parametrize("scalar", SCALARS)
+def test_values_equal_pyyaml_safe_loading(scalar: str) -> None:
+    for doc in (f"k: {scalar}\n", f"- {scalar}\n", f"a:\n  b:\n    - {scalar}\n    - x\n"):
+        expected = yaml.load(doc, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        # repr: True == 1 and 1 == 1.0, but the types must match too.
+        assert repr(safeyaml.load(doc)) == repr(expected), doc
+    if not scalar.startswith(("[", "{", "!!")) and scalar:
+        key_doc = f"{scalar}: v\nsecond: {scalar}\n"
+        expected = yaml.load(key_doc, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        assert repr(safeyaml.load(key_doc)) == repr(expected), key_doc
+
+
+@pytest.mark.parametrize("leaf", ["x", "7", "yes", "[]", "{}", "{a: b}"])
+def test_nesting_limit_counts_every_level(leaf: str) -> None:
+    for open_, close in (("{k: ", "}"), ("[", "]")):
+        for depth in (safeyaml.MAX_DEPTH, safeyaml.MAX_DEPTH + 1):
+            text = open_ * depth + leaf + close * depth
+            # The leaf sits at `depth`; a non-empty collection there nests one level more.
+            too_deep = depth + (leaf == "{a: b}") > safeyaml.MAX_DEPTH
+            if too_deep:
+                with pytest.raises(safeyaml.YAMLRefused, match="nested too deeply"):
+                    safeyaml.load(text)
+            else:
+                safeyaml.load(text)

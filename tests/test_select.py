@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from bot import select as select_module
 from bot.article import Article, Provider
 from bot.select import (
     Candidate,
@@ -123,6 +124,19 @@ def test_title_key_nfkc_and_invisible_characters() -> None:
 
 def test_title_key_keeps_different_words_apart() -> None:
     assert title_key("AI beats chess") != title_key("AI beats go")
+
+
+def test_title_key_ascii_fast_path_equals_the_general_path() -> None:
+    general = select_module._title_key  # what every title went through before the fast path
+    ascii_chars = [chr(i) for i in range(128)]
+    pairs = [a + b for a in ascii_chars for b in ascii_chars]
+    rng = random.Random(5)
+    # Weighted towards what the fast path treats specially: punctuation, spaces, controls.
+    alphabet = ascii_chars + list(" \t\n\x0b\x0c\r\x1c\x1f\x7f!\"'-.,:;?_") * 4 + ["Ab"] * 20
+    titles = ["".join(rng.choices(alphabet, k=rng.randrange(60))) for _ in range(20_000)]
+    for title in ascii_chars + pairs + titles:
+        assert title_key(title) == general(title), repr(title)
+    assert title_key(None) == general(None) == ""  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -390,6 +390,72 @@ def test_taken_keys(store: Store) -> None:
     assert store.taken_keys(None) == ({"site.com/a", "other.org/b"}, {"hello world", "queued one"})
 
 
+def _random_history(store: Store, rng: random.Random) -> None:
+    """Random items (some gone) with random publications, review posts and decisions."""
+    records = [
+        make_record(
+            f"h{n:03d}",
+            url=f"https://s{rng.randrange(40)}.example/{rng.randrange(60)}",
+            title=rng.choice(["Same story", "Same, story!", "!!!", f"Story {n}"]),
+            quality=rng.randrange(40, 100),
+            published=rng.random() < 0.1,
+        )
+        for n in range(200)
+    ]
+    scan(store, records)
+    scan(store, removed=[r.path for r in rng.sample(records, 20)])
+    for rec in records:
+        item, roll = rec.article.id, rng.random()
+        channels = [c for c in ("C1", "C2") if rng.random() < 0.2]
+        for k, channel in enumerate(channels):
+            store.record_publications([item], channel, f"{k}.1", None, NOW)
+        if roll < 0.2:
+            store.mark_sent_for_review(item, "CREV", "3.3", NOW)
+        if roll < 0.3:
+            store.decide(item, rng.choice([APPROVED, REJECTED]), "U1", NOW)
+
+
+def _exists_for(table: sa.Table, *where) -> sa.Exists:
+    items = table.metadata.tables["items"]
+    return sa.exists().where(table.c.item_id == items.c.id, *where)
+
+
+def _taken_keys_by_exists(store: Store, channel: str | None) -> tuple[set[str], set[str]]:
+    """taken_keys as first written, with EXISTS on every item: the reference."""
+    from bot.schema import items, publications, review_posts
+
+    stmt = sa.select(items.c.canonical_url, items.c.title_key)
+    if channel is not None:
+        stmt = stmt.where(_exists_for(publications, publications.c.channel == channel))
+    else:
+        stmt = stmt.where(_exists_for(publications) | _exists_for(review_posts))
+    with store.engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return {r[0] for r in rows} - {""}, {r[1] for r in rows} - {""}
+
+
+def _approved_by_exists(store: Store, channel: str | None) -> list[str]:
+    """candidates(approved_only=True) as first written, with EXISTS: the reference."""
+    from bot.schema import candidate_query, decisions
+
+    stmt = candidate_query(channel, 50, False, False)
+    stmt = stmt.where(_exists_for(decisions, decisions.c.decision == APPROVED))
+    with store.engine.connect() as conn:
+        return [row.id for row in conn.execute(stmt)]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_taken_keys_and_approved_match_the_exists_queries(store: Store, seed: int) -> None:
+    _random_history(store, random.Random(seed))
+
+    for channel in ("C1", "C2", "C3", None):
+        assert store.taken_keys(channel) == _taken_keys_by_exists(store, channel)
+        approved = store.candidates(channel=channel, quality_min=50, approved_only=True)
+        assert ids(approved) == _approved_by_exists(store, channel)
+    assert store.taken_keys("C1")[1]  # the data exercise what is compared
+    assert _approved_by_exists(store, "C1")
+
+
 # ---------------------------------------------------------------- search, topics, counts
 
 
