@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import time
+import uuid
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
@@ -34,9 +35,18 @@ CLAIM_WAIT_SECONDS = 120  # how long a run waits for another one on the same cha
 CLAIM_POLL_SECONDS = 0.25
 
 
+# Told apart from an earlier process with the same pid (a restarted container is pid 1 again).
+PROCESS_TOKEN = uuid.uuid4().hex[:12]
+BUSY = "another {kind} for this channel was still being posted after {seconds} s"
+
+
+class Busy(Exception):
+    """Another run for the channel kept going past CLAIM_WAIT_SECONDS."""
+
+
 def owner_id() -> str:
-    """This process, as recorded on the runs it claims."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process, as recorded on the runs it claims: host, pid and a per-process token."""
+    return f"{socket.gethostname()}:{os.getpid()}:{PROCESS_TOKEN}"
 
 
 def claim(store: Store, client: WebClient, kind: str, channel: str, due, now) -> int | None:
@@ -44,6 +54,7 @@ def claim(store: Store, client: WebClient, kind: str, channel: str, due, now) ->
 
     None when another process has (or had) this very run. A run whose owner died is taken
     over when it is this run, and closed otherwise, after recording what it had posted.
+    Raises `Busy` when another live run holds the channel for longer than the wait.
     """
     me, deadline, retried = owner_id(), time.monotonic() + CLAIM_WAIT_SECONDS, False
     while True:
@@ -59,8 +70,10 @@ def claim(store: Store, client: WebClient, kind: str, channel: str, due, now) ->
             if run["due_at"] == due:
                 return _take_over(store, client, kind, channel, run, me, now)
             _close_abandoned(store, client, kind, channel, run, now)
-        elif run["due_at"] == due or time.monotonic() > deadline:
+        elif run["due_at"] == due:
             return None
+        elif time.monotonic() > deadline:
+            raise Busy(BUSY.format(kind=kind, seconds=CLAIM_WAIT_SECONDS))
         else:
             time.sleep(CLAIM_POLL_SECONDS)
 
@@ -86,9 +99,12 @@ def _close_abandoned(store, client, kind: str, channel: str, run: dict, now) -> 
 
 
 def _abandoned(run: dict, now: datetime) -> bool:
-    host, _, pid = str(run["owner"]).rpartition(":")
-    if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
-        return True
+    host, pid, token = [*str(run["owner"]).split(":"), "", ""][:3]
+    if host == socket.gethostname() and pid.isdigit():
+        if int(pid) == os.getpid():
+            return token != PROCESS_TOKEN  # our pid, but an earlier process's run
+        if not _alive(int(pid)):
+            return True
     return run["heartbeat"] is None or now - run["heartbeat"] > RUN_LEASE
 
 

@@ -7,7 +7,6 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ log = logging.getLogger(__name__)
 PREVIEW_CHANNEL = "preview"
 DRY_RUN_NOTE = "dry run: nothing posted"
 NO_TOKEN = "SLACK_BOT_TOKEN is not set: it is needed to post (or use --dry-run)"
+JSON_NEEDS_DRY_RUN = "--json prints the payloads of a preview: use it with --dry-run"
 NO_DIGEST = "no digest configured: add `digests` to the config or pass --channel"
 
 
@@ -112,6 +112,8 @@ def cmd_preview(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
+    if args.json and not args.dry_run:
+        return _usage(JSON_NEEDS_DRY_RUN)
     digests = _digests(settings, args.channel, args.dry_run)
     if not digests:
         print(f"newsdesk: {NO_DIGEST}", file=sys.stderr)
@@ -123,6 +125,8 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_review(settings: Settings, args: argparse.Namespace) -> int:
+    if args.json and not args.dry_run:
+        return _usage(JSON_NEEDS_DRY_RUN)
     if settings.review is None:
         print("newsdesk: review is not configured (set review.channel)", file=sys.stderr)
         return 2
@@ -218,7 +222,7 @@ class _opened:
     def __enter__(self) -> Store:
         self.store = open_store(self.settings)
         try:
-            result = rescan(self.settings, self.store, datetime.now(UTC))
+            result = rescan(self.settings, self.store, utcnow())
         except (FileNotFoundError, NotADirectoryError) as error:
             self.store.close()
             print(f"newsdesk: content_dir: {error}", file=sys.stderr)
@@ -232,6 +236,11 @@ class _opened:
 
     def __exit__(self, *exc: object) -> None:
         self.store.close()
+
+
+def _usage(message: str) -> int:
+    print(f"newsdesk: {message}", file=sys.stderr)
+    return 2
 
 
 def _print_json(data: Any) -> None:

@@ -28,7 +28,7 @@ DEFAULT_API_URL = "https://slack.com/api/"
 ENV_PREFIX = "NEWSDESK_"
 CONFIG_ENV = "NEWSDESK_CONFIG"
 UTC = ZoneInfo("UTC")
-CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+CHANNEL_RE = re.compile(r"^[CG][A-Z0-9]{2,}$")  # public or private channels, not DMs
 APPROVER_RE = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 TOP_KEYS = {
     "content_dir",
@@ -269,7 +269,16 @@ def _digests(value: Any, tz: ZoneInfo) -> tuple[DigestSettings, ...]:
         return ()
     if not isinstance(value, list):
         raise ConfigError("digests: must be a list of digest settings")
-    return tuple(_digest(f"digests[{i}]", item, tz) for i, item in enumerate(value))
+    digests = tuple(_digest(f"digests[{i}]", item, tz) for i, item in enumerate(value))
+    seen: dict[str, int] = {}
+    for i, digest in enumerate(digests):
+        if digest.channel in seen:
+            raise ConfigError(
+                f"digests[{i}].channel: {digest.channel} already has a digest "
+                f"(digests[{seen[digest.channel]}]); one digest per channel"
+            )
+        seen[digest.channel] = i
+    return digests
 
 
 def _digest(key: str, value: Any, tz: ZoneInfo) -> DigestSettings:

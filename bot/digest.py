@@ -19,14 +19,17 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.article import Article
 from bot.blocks import Message, digest_messages, review_message
-from bot.claims import DIGEST, DIGEST_EVENT, REVIEW, REVIEW_EVENT, claim
+from bot.claims import DIGEST, DIGEST_EVENT, REVIEW, REVIEW_EVENT, Busy, claim
 from bot.config import DigestSettings, Settings
+from bot.deps import utcnow
+from bot.mrkdwn import escape
 from bot.select import Policy, pick
 from bot.slack import error_code, post, posting_client
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
+POST_ATTEMPTS = 4  # an ambiguous failure is checked, then retried, this many times in all
 LANDING_WAIT_MAX = 5  # seconds a lost post may still take to land: Slack answers in far less
 RESUME_FAILED = "could not read the channel's history to resume an interrupted run: {error}"
 FAILED_NOTE = (
@@ -116,6 +119,11 @@ def _claimed(store: Store, client: WebClient, outcome: Outcome, due, now) -> int
     """The run's id; None (and the outcome says why) when this run must not post."""
     try:
         run_id = claim(store, client, outcome.kind, outcome.channel, due, now)
+    except Busy as busy:
+        outcome.error = str(busy)
+        store.record_failed_run(outcome.kind, outcome.channel, due, now, _error_line(outcome))
+        log.error("%s", outcome)
+        return None
     except (SlackClientError, OSError) as error:
         outcome.error = RESUME_FAILED.format(error=error_code(error))
         log.error("%s", outcome)
@@ -135,7 +143,7 @@ def _send_digest(store, client, channel, messages, run_id, now, outcome: Outcome
             outcome.error = error_code(error)
             return
         store.record_publications(ids, channel, ts, run_id, now)
-        store.beat(run_id, now)
+        store.beat(run_id, utcnow())  # real time: a long run must not look abandoned
         outcome.posted += ids
         thread_ts = thread_ts or ts
 
@@ -170,6 +178,7 @@ def _send_review(settings, store, client, article, run_id, part, now, outcome) -
         outcome.error = error_code(error)
         return False
     store.mark_sent_for_review(article.id, channel, ts, now)
+    store.beat(run_id, utcnow())
     outcome.posted.append(article.id)
     return True
 
@@ -181,17 +190,29 @@ def _metadata(event: str, run_id: int, part: int, ids: list[str]) -> dict:
 def _post_once(
     client: WebClient, channel: str, message: Message, meta: dict, thread_ts: str | None
 ) -> str:
-    """Post, unless an earlier attempt whose answer was lost already landed."""
-    try:
-        return post(client, channel, message, thread_ts=thread_ts, metadata=meta)
-    except (SlackClientError, OSError) as error:
-        if isinstance(error, SlackApiError):
-            raise
-        landed = _wait_for_landing(client, channel, meta, thread_ts)
-        if landed:
-            log.info("%s: post %s had landed despite %s", channel, meta["event_payload"], error)
-            return landed
-        return post(client, channel, message, thread_ts=thread_ts, metadata=meta)
+    """Post, unless an earlier attempt whose answer was lost already landed.
+
+    A timeout, a dropped connection or a 5xx may come after Slack accepted the message, so
+    before each new attempt we look for it (by its metadata) instead of repeating it.
+    """
+    for attempt in range(1, POST_ATTEMPTS + 1):
+        try:
+            return post(client, channel, message, thread_ts=thread_ts, metadata=meta)
+        except (SlackClientError, OSError) as error:
+            if not _ambiguous(error) or attempt == POST_ATTEMPTS:
+                raise
+            landed = _wait_for_landing(client, channel, meta, thread_ts)
+            if landed:
+                log.info("%s: post %s landed despite %s", channel, meta["event_payload"], error)
+                return landed
+    raise AssertionError("unreachable")
+
+
+def _ambiguous(error: Exception) -> bool:
+    """Could the failed post have landed anyway?"""
+    if isinstance(error, SlackApiError):
+        return error.response.status_code >= 500
+    return True  # connection errors and timeouts
 
 
 def _wait_for_landing(client: WebClient, channel: str, meta: dict, thread_ts) -> str | None:
@@ -251,7 +272,10 @@ def _note_failure(settings: Settings, client: WebClient, outcome: Outcome) -> No
     if review is None or outcome.channel == review.channel:
         return
     text = FAILED_NOTE.format(
-        kind=outcome.kind, channel=outcome.channel, error=outcome.error, count=outcome.pending
+        kind=outcome.kind,
+        channel=outcome.channel,
+        error=escape(outcome.error or ""),
+        count=outcome.pending,
     )
     try:
         client.chat_postMessage(channel=review.channel, text=text)

@@ -35,6 +35,15 @@ class RunLog:
             result = db.try_insert(conn, runs, row)
         return None if result is None else int(result.inserted_primary_key[0])
 
+    def record_failed_run(
+        self, kind: str, key: str, due_at: datetime, now: datetime, error: str | None
+    ) -> None:
+        """Record a run that could not start, so `status` shows it (unless it exists)."""
+        row = dict(kind=kind, key=key, due_at=due_at, status="failed", started_at=now)
+        row.update(finished_at=now, posted=0, error=error, owner="", heartbeat=now)
+        with self._writer.begin() as conn:
+            db.try_insert(conn, runs, row)
+
     def unfinished_run(self, kind: str, key: str) -> dict[str, Any] | None:
         """The run in progress for (kind, key), if any: id, due_at, owner, heartbeat."""
         where = (runs.c.kind == kind) & (runs.c.key == key) & (runs.c.status == RUNNING)
@@ -85,6 +94,21 @@ class RunLog:
         )
         with self.engine.connect() as conn:
             return conn.execute(stmt).scalar()
+
+    def failing_runs(self) -> list[dict[str, Any]]:
+        """For each schedule whose latest run failed or is stuck: that run (newest first).
+
+        A failure stays visible until a later run of the same schedule succeeds, however many
+        other runs happen meanwhile.
+        """
+        latest = select(func.max(runs.c.id)).group_by(runs.c.kind, runs.c.key)
+        stuck = (runs.c.status == RUNNING) & runs.c.error.is_not(None)
+        stmt = select(*(runs.c[c] for c in RUN_COLUMNS)).where(
+            runs.c.id.in_(latest.scalar_subquery()) & ((runs.c.status == "failed") | stuck)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt.order_by(runs.c.id.desc())).all()
+        return [dict(r._mapping) for r in rows]
 
     def recent_runs(self, limit: int = 10) -> list[dict[str, Any]]:
         """Newest first: kind, key, due_at, status, started_at, finished_at, posted, error."""

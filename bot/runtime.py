@@ -39,6 +39,7 @@ NO_SECRET = (
     "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify that requests come from "
     "Slack (Basic Information > App Credentials). For Socket Mode set SLACK_APP_TOKEN instead."
 )
+NO_CONTENT = "content_dir: {path} is not a folder (create it, or fix content_dir)"
 BAD_APP_TOKEN = "SLACK_APP_TOKEN must be an app-level token (it starts with xapp-)."
 STARTED = "newsdesk running: mode=%s port=%s content_dir=%s database=%s"
 START_FAILED = "newsdesk could not start: %s"
@@ -75,6 +76,8 @@ def config_problem(settings: Settings) -> str | None:
     """Why these settings cannot run the bot, or None."""
     if settings.bot_token is None:
         return NO_TOKEN
+    if not settings.content_dir.is_dir():
+        return NO_CONTENT.format(path=settings.content_dir)
     if settings.app_token is not None:
         return None if settings.app_token.reveal().startswith("xapp-") else BAD_APP_TOKEN
     return None if settings.signing_secret is not None else NO_SECRET

@@ -48,12 +48,14 @@ def make_client(settings: Settings) -> WebClient:
 
 
 def posting_client(client: WebClient) -> WebClient:
-    """The same client minus blind retries of connection errors.
+    """The same client minus blind retries of connection and server errors.
 
-    A chat.postMessage that timed out may have landed, so digests and review rounds look
-    for it (message metadata) before posting again, instead of letting slack_sdk repeat it.
+    A chat.postMessage that timed out or got a 5xx may have landed, so digests and review
+    rounds look for it (message metadata) before posting again, instead of letting slack_sdk
+    repeat it. Rate limits (429) are safe to retry: Slack did not take the message.
     """
-    handlers = [h for h in client.retry_handlers if not isinstance(h, ConnectionErrorRetryHandler)]
+    ambiguous = (ConnectionErrorRetryHandler, ServerErrorRetryHandler)
+    handlers = [h for h in client.retry_handlers if not isinstance(h, ambiguous)]
     return WebClient(
         token=client.token,
         base_url=client.base_url,

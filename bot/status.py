@@ -36,7 +36,7 @@ def collect(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
         "counts": store.counts(),
         "bad_files": [str(b) for b in store.bad_files()[:BAD_FILES_SHOWN]],
         "last_runs": [_run(r) for r in runs],
-        "failures": [_run(r) for r in runs if _failed(r)],
+        "failures": [_run(r) for r in store.failing_runs()],
         "next_runs": next_runs(settings, now),
     }
 
@@ -78,11 +78,6 @@ def as_text(report: dict[str, Any]) -> str:
 
 def _section(title: str, rows: list[str]) -> list[str]:
     return ["", f"{title}:", *(f"  {row}" for row in rows)] if rows else []
-
-
-def _failed(run: dict[str, Any]) -> bool:
-    # A run still "running" with an error is stuck (it cannot resume): that is a failure too.
-    return run["status"] == "failed" or (run["status"] == "running" and bool(run["error"]))
 
 
 def _run(row: dict[str, Any]) -> dict[str, Any]:

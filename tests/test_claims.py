@@ -212,3 +212,43 @@ def test_a_failed_history_read_during_takeover_does_not_stop_the_other_digests(
     assert fake.messages(NEWS) == []  # nothing posted blind
     report = collect(settings, store, NOW)
     assert any("missing_scope" in (f["error"] or "") for f in report["failures"]), report
+
+
+def test_a_run_left_by_an_earlier_process_with_our_pid_is_taken_over(
+    tmp_path: Path, fake: FakeSlack, store: Store
+) -> None:
+    """A restarted container is pid 1 again: the run of its dead predecessor (same host,
+    same pid, another process token) is not mistaken for our own live run."""
+    settings, ids = prepared(tmp_path, fake, store, 2)
+    me = owner_id()
+    predecessor = me.rsplit(":", 1)[0] + ":an-earlier-process"
+    store.claim_run(DIGEST, NEWS, DUE, NOW - timedelta(minutes=1), owner=predecessor)
+
+    outcome = run_digest(
+        settings, store, make_client(settings), settings.digests[0], NOW, due_at=DUE
+    )
+
+    assert outcome.error is None and not outcome.skipped
+    assert sorted(outcome.posted) == ids
+
+
+def test_a_channel_held_past_the_wait_fails_visibly(
+    tmp_path: Path, fake: FakeSlack, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another live run keeps the channel: this run gives up, and `status` says so."""
+    import bot.claims
+
+    monkeypatch.setattr(bot.claims, "CLAIM_WAIT_SECONDS", 0.3)
+    settings, _ = prepared(tmp_path, fake, store, 2)
+    store.claim_run(DIGEST, NEWS, DUE, NOW, owner=owner_id())  # live: this very process
+
+    later = DUE + timedelta(hours=1)
+    outcome = run_digest(
+        settings, store, make_client(settings), settings.digests[0], NOW, due_at=later
+    )
+
+    assert outcome.error and "still being posted" in outcome.error
+    assert fake.messages(NEWS) == []
+    failures = collect(settings, store, NOW)["failures"]
+    assert [f["status"] for f in failures] == ["failed"]
+    assert "still being posted" in failures[0]["error"]

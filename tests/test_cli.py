@@ -490,3 +490,11 @@ def test_a_digest_slack_refuses_exits_nonzero_and_shows_in_status(
     assert "Failures:" in status.stdout
     assert "C0GONE: channel_not_found" in status.stdout
     assert fake.messages("C0GONE") == []
+
+
+def test_json_without_dry_run_is_a_usage_error(tmp_path: Path) -> None:
+    """`--json` prints a preview's payloads; asked to post, it refuses rather than post."""
+    for command in (["digest", "--json"], ["review", "--json"]):
+        result = newsdesk(*command, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert "--dry-run" in result.stderr

@@ -238,6 +238,9 @@ def test_secrets_are_refused_in_the_file(tmp_path: Path, key: str) -> None:
         ("digests: [{channel: C0NEWS, size: 0}]\n", "digests[0].size"),
         ("digests: [{channel: C0NEWS, topics: AI}]\n", "digests[0].topics"),
         ("digests: [{channel: C0NEWS, topic: [AI]}]\n", "digests[0].topic"),
+        ("digests: [{channel: D0DIRECT}]\n", "digests[0].channel"),
+        ("digests: [{channel: C0NEWS}, {channel: C0NEWS, schedule: '0 17 * * *'}]\n",
+         "digests[1].channel"),
     ],
 )  # fmt: skip
 def test_each_bad_value_is_reported_with_its_key(tmp_path: Path, text: str, key: str) -> None:

@@ -35,7 +35,6 @@ METHOD_SCOPES: dict[str, set[str]] = {
 # Scopes needed for something other than a Web API call.
 NON_API_SCOPES = {
     "commands",  # the /newsdesk slash command
-    "chat:write.public",  # posting in public channels the bot was not invited to
 }
 _CALL = re.compile(r"\.(chat|conversations|usergroups|users|views|auth|reactions)_(\w+)\(")
 

@@ -169,6 +169,15 @@ def test_missing_bot_token_exits_2_naming_it(tmp_path: Path, fake: FakeSlack) ->
     assert fake.calls == []
 
 
+def test_a_missing_content_folder_stops_start_up_naming_it(tmp_path: Path, fake: FakeSlack) -> None:
+    env = bot_env(tmp_path, fake, NEWSDESK_CONTENT_DIR=str(tmp_path / "no-such-folder"))
+    proc = start(env)
+    _, err = proc.communicate(timeout=START_TIMEOUT)
+    assert proc.returncode == 2
+    assert "content_dir:" in err and "no-such-folder" in err
+    assert fake.calls == []
+
+
 def test_http_mode_without_signing_secret_exits_2_naming_it(
     tmp_path: Path, fake: FakeSlack
 ) -> None:
