@@ -27,7 +27,11 @@ log = logging.getLogger(__name__)
 APP_NAME = "newsdesk"
 WORKERS = 4  # digests and Slack calls after ack; small: Slack rate limits are the bottleneck
 LISTENER_MODULES: tuple[ModuleType, ...] = (commands, actions, views, events)
-NO_SECRET = "SLACK_SIGNING_SECRET: required in HTTP mode (Basic Information > Signing Secret)"
+# The one wording of this problem: `bot.runtime` reports it before start-up, too.
+NO_SECRET = (
+    "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify that requests come from "
+    "Slack (Basic Information > App Credentials). For Socket Mode set SLACK_APP_TOKEN instead."
+)
 
 
 def create_app(

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.slack import error_code
 
 log = logging.getLogger(__name__)
 
@@ -68,14 +69,7 @@ class Approvers:
             log.warning(
                 "approvers: cannot list user group %s (%s); treating it as empty",
                 group,
-                _reason(exc),
+                error_code(exc),
             )
             return None
         return frozenset(str(u) for u in response.get("users") or ())
-
-
-def _reason(exc: Exception) -> str:
-    data = getattr(getattr(exc, "response", None), "data", None)
-    if isinstance(data, dict) and "error" in data:
-        return str(data["error"])
-    return type(exc).__name__

@@ -1,9 +1,8 @@
 """Block Kit for editors' review messages, image removal, and the builders' public face.
 
 Pure: articles in, plain dicts out (no I/O, no clock). Cards are built in `bot.cards`
-and packed into search results and digests in `bot.packing`; their public names are
-re-exported here, as is `limit_problems` (from `bot.limits`), which checks any payload
-against Slack's limits.
+and packed into search results and digests in `bot.packing`; the names callers use are
+re-exported here.
 """
 
 from __future__ import annotations
@@ -16,65 +15,17 @@ from datetime import tzinfo
 from bot.article import Article, Decision
 from bot.cards import ACTION_READ as ACTION_READ
 from bot.cards import ACTION_SHARE as ACTION_SHARE
-from bot.cards import CARD_FALLBACK as CARD_FALLBACK
-from bot.cards import COMPACT_EXCERPT_MAX as COMPACT_EXCERPT_MAX
-from bot.cards import EXCERPT_MAX as EXCERPT_MAX
 from bot.cards import FALLBACK_MAX as FALLBACK_MAX
-from bot.cards import FALLBACK_PROVIDER_MAX as FALLBACK_PROVIDER_MAX
 from bot.cards import ITEM_BLOCK_ID as ITEM_BLOCK_ID
-from bot.cards import LINKED_TITLE_MAX as LINKED_TITLE_MAX
-from bot.cards import MORE_TOPICS as MORE_TOPICS
-from bot.cards import NOTE_LINE as NOTE_LINE
-from bot.cards import NOTE_MAX as NOTE_MAX
-from bot.cards import PROVIDER_MAX as PROVIDER_MAX
-from bot.cards import READ_LABEL as READ_LABEL
-from bot.cards import RELATED_HEADING as RELATED_HEADING
-from bot.cards import RELATED_LINE as RELATED_LINE
-from bot.cards import RELATED_PROVIDER as RELATED_PROVIDER
-from bot.cards import RELATED_PROVIDER_MAX as RELATED_PROVIDER_MAX
-from bot.cards import RELATED_SHOWN as RELATED_SHOWN
-from bot.cards import RELATED_TITLE_MAX as RELATED_TITLE_MAX
-from bot.cards import RESULT_BLOCK_ID as RESULT_BLOCK_ID
-from bot.cards import SEPARATOR as SEPARATOR
-from bot.cards import SHARE_LABEL as SHARE_LABEL
-from bot.cards import TOPIC_MAX as TOPIC_MAX
-from bot.cards import TOPICS_SHOWN as TOPICS_SHOWN
-from bot.cards import UNTITLED as UNTITLED
 from bot.cards import Message as Message
 from bot.cards import article_blocks as article_blocks
 from bot.cards import button as button
 from bot.cards import card_message as card_message
 from bot.cards import card_text as card_text
 from bot.cards import context_block, plain_text
-from bot.limits import ACTIONS_ELEMENTS_MAX as ACTIONS_ELEMENTS_MAX
-from bot.limits import ALT_TEXT_MAX as ALT_TEXT_MAX
-from bot.limits import BLOCKS_TEXT_MAX as BLOCKS_TEXT_MAX
-from bot.limits import BUTTON_TEXT_MAX as BUTTON_TEXT_MAX
-from bot.limits import BUTTON_VALUE_MAX as BUTTON_VALUE_MAX
-from bot.limits import CONFIRM_BUTTON_MAX as CONFIRM_BUTTON_MAX
 from bot.limits import CONFIRM_TEXT_MAX as CONFIRM_TEXT_MAX
-from bot.limits import CONFIRM_TITLE_MAX as CONFIRM_TITLE_MAX
-from bot.limits import CONTEXT_ELEMENTS_MAX as CONTEXT_ELEMENTS_MAX
-from bot.limits import FIELD_MAX as FIELD_MAX
-from bot.limits import FIELDS_MAX as FIELDS_MAX
-from bot.limits import HEADER_MAX as HEADER_MAX
-from bot.limits import ID_MAX as ID_MAX
 from bot.limits import MAX_BLOCKS as MAX_BLOCKS
-from bot.limits import MESSAGE_TEXT_MAX as MESSAGE_TEXT_MAX
-from bot.limits import TEXT_MAX as TEXT_MAX
-from bot.limits import URL_MAX as URL_MAX
-from bot.limits import limit_problems as limit_problems
 from bot.mrkdwn import clean, escape_cut, slack_date, truncate
-from bot.packing import ARTICLE_COUNT as ARTICLE_COUNT
-from bot.packing import DIGEST_CONTINUED as DIGEST_CONTINUED
-from bot.packing import DIGEST_FALLBACK as DIGEST_FALLBACK
-from bot.packing import DIGEST_FOOTER as DIGEST_FOOTER
-from bot.packing import DIGEST_FOOTER_THREAD as DIGEST_FOOTER_THREAD
-from bot.packing import DIGEST_HEADING as DIGEST_HEADING
-from bot.packing import MORE_RESULTS as MORE_RESULTS
-from bot.packing import NO_RESULTS as NO_RESULTS
-from bot.packing import PACK_TEXT_BUDGET as PACK_TEXT_BUDGET
-from bot.packing import RESULTS_HEADING as RESULTS_HEADING
 from bot.packing import digest_messages as digest_messages
 from bot.packing import results_message as results_message
 
@@ -95,6 +46,7 @@ REJECTED_LINE = "🚫 Rejected by {who} · {when}"
 APPROVED_FALLBACK = "Approved: {card}"
 REJECTED_FALLBACK = "Rejected: {card}"
 UNKNOWN_USER = "someone"
+DECIDER_MAX = 40  # a decider that is not a user id shows as this much escaped text
 
 # Slack user ids (U…, W… on Enterprise Grid); anything else is shown as escaped text.
 _SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
@@ -155,13 +107,18 @@ def without_images(message: Message) -> Message:
 # --- review parts ----------------------------------------------------------------------
 
 
-def _verdict(decision: Decision, tz: tzinfo) -> dict:
-    user = decision.user_id
+def decided_by(user_id: str) -> str:
+    """mrkdwn naming who decided: a mention (Slack renders the name), else escaped text."""
     # The id comes from Slack's interaction payload; anything unexpected shows as text.
-    who = f"<@{user}>" if _SLACK_USER_ID.fullmatch(user) else escape_cut(clean(user), 40)
+    if _SLACK_USER_ID.fullmatch(user_id):
+        return f"<@{user_id}>"
+    return escape_cut(clean(user_id), DECIDER_MAX) or UNKNOWN_USER
+
+
+def _verdict(decision: Decision, tz: tzinfo) -> dict:
     line = APPROVED_LINE if decision.approved else REJECTED_LINE
     when = slack_date(decision.decided_at, tz, with_time=True)
-    return context_block(line.format(who=who or UNKNOWN_USER, when=when))
+    return context_block(line.format(who=decided_by(decision.user_id), when=when))
 
 
 def _prefixed(template: str, article: Article) -> str:

@@ -73,9 +73,9 @@ def article_blocks(
         section_block(escape_cut(clean(article.excerpt), EXCERPT_MAX)),
         _note(article.note),
         _image(article) if images else None,
-        _meta(article, tz),
+        meta_block(article, tz),
         _related(article.related),
-        _actions(ITEM_BLOCK_ID, article, buttons) if actions else None,
+        actions_block(ITEM_BLOCK_ID, article, buttons) if actions else None,
     ]
     return [block for block in parts if block]
 
@@ -107,8 +107,8 @@ def result_blocks(article: Article, tz: tzinfo) -> list[dict]:
         share = [button(SHARE_LABEL, ACTION_SHARE, value=article.id)]
     parts = [
         section_block(f"*{title}*\n{excerpt}".rstrip()),
-        _meta(article, tz),
-        _actions(RESULT_BLOCK_ID, article, share),
+        meta_block(article, tz),
+        actions_block(RESULT_BLOCK_ID, article, share),
     ]
     return [block for block in parts if block]
 
@@ -183,8 +183,8 @@ def _image(article: Article) -> dict | None:
     return {"type": "image", "image_url": url, "alt_text": alt}
 
 
-def _meta(article: Article, tz: tzinfo) -> dict | None:
-    """Provider · date · topics, as one context element (Slack allows 10)."""
+def meta_block(article: Article, tz: tzinfo) -> dict | None:
+    """Provider · date · topics as one context element (Slack allows 10); None if empty."""
     when = slack_date(article.published_at, tz) if article.published_at else ""
     parts = [escape_cut(clean(article.provider.name), PROVIDER_MAX), when, _topics(article)]
     text = SEPARATOR.join(part for part in parts if part)
@@ -218,19 +218,20 @@ def _related_line(item: Related) -> str:
     return line + RELATED_PROVIDER.format(provider=provider) if provider else line
 
 
-def _actions(template: str, article: Article, extra: Sequence[dict]) -> dict | None:
+def actions_block(template: str, article: Article, extra: Sequence[dict]) -> dict | None:
+    """Read (when the URL is usable) and `extra` buttons; block id from `template`."""
     url = safe_url(article.url)
     read = [button(READ_LABEL, ACTION_READ, url=url)] if url and len(url) <= URL_MAX else []
     elements = [*read, *extra][:ACTIONS_ELEMENTS_MAX]
     if not elements:
         return None
-    return {"type": "actions", "block_id": _block_id(template, article.id), "elements": elements}
+    return {"type": "actions", "block_id": block_id(template, article.id), "elements": elements}
 
 
-def _block_id(template: str, item_id: str) -> str:
+def block_id(template: str, item_id: str) -> str:
     """A block id naming the item; a long id is cut and made unique again with a hash."""
-    block_id = template.format(id=item_id)
-    if len(block_id) <= ID_MAX:
-        return block_id
+    made = template.format(id=item_id)
+    if len(made) <= ID_MAX:
+        return made
     digest = hashlib.sha256(item_id.encode()).hexdigest()[:16]
     return template.format(id=f"{item_id[: ID_MAX - 40]}~{digest}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import logging
 import math
 import os
 import re
@@ -19,18 +18,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.article import Article, Image, Provider, Record, Related, Secret
-from bot.repair import repair_c1
-from bot.repair import repair_note as repair_note
-from bot.repair import repair_text as repair_text
-from bot.safeyaml import ALIASES as ALIASES
-from bot.safeyaml import FAST_INDICATORS as FAST_INDICATORS
-from bot.safeyaml import MAX_DEPTH as MAX_DEPTH
-from bot.safeyaml import MAX_NODES as MAX_NODES
-from bot.safeyaml import TOO_BIG as TOO_BIG
-from bot.safeyaml import TOO_DEEP as TOO_DEEP
-from bot.safeyaml import EmptyDocument, YAMLRefused, load
-
-logger = logging.getLogger(__name__)
+from bot.repair import repair_c1, repair_note, repair_text
+from bot.safeyaml import MAX_DEPTH, TOO_DEEP, EmptyDocument, YAMLRefused, load
 
 EXTENSIONS = frozenset({".md", ".txt", ".yaml", ".yml"})
 YAML_EXTENSIONS = frozenset({".yaml", ".yml"})

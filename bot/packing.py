@@ -41,13 +41,13 @@ NO_RESULTS = "No articles found."
 
 def results_message(articles: Sequence[Article], tz: tzinfo, heading: str) -> Message:
     """Compact cards with Read and Share buttons, capped to fit one message."""
-    items = [result_blocks(article, tz) for article in _unique(articles)]
+    items = [result_blocks(article, tz) for article in unique_articles(articles)]
     top = [header_block(heading, RESULTS_HEADING)]
     if not items:
         return {"text": _plain_fallback(heading), "blocks": [*top, section_block(NO_RESULTS)]}
     more = context_block(MORE_RESULTS.format(count=len(items)))  # sized for the worst case
-    shown = _fit_count(items, MAX_BLOCKS - 2, PACK_TEXT_BUDGET - _text_size([*top, more]))
-    blocks = [*top, *_join(items[:shown])]
+    shown = fit_count(items, MAX_BLOCKS - 2, PACK_TEXT_BUDGET - _text_size([*top, more]))
+    blocks = [*top, *join_cards(items[:shown])]
     if shown < len(items):
         blocks.append(context_block(MORE_RESULTS.format(count=len(items) - shown)))
     return {"text": _plain_fallback(heading), "blocks": blocks}
@@ -61,7 +61,7 @@ def digest_messages(
     Each message also carries `item_ids`, the items it shows, so the sender can record
     exactly those as published when Slack accepts it (it is not sent to Slack).
     """
-    unique = _unique(articles)
+    unique = unique_articles(articles)
     cards = [article_blocks(a, tz, images=images) for a in unique]
     if not cards:
         return []
@@ -77,10 +77,10 @@ def digest_messages(
     if len(batches) > 1:
         footer = DIGEST_FOOTER_THREAD.format(footer=footer)
     ids = _split_ids([a.id for a in unique], batches)
-    top = [header_block(heading), *_join(batches[0]), divider_block(), context_block(footer)]
+    top = [header_block(heading), *join_cards(batches[0]), divider_block(), context_block(footer)]
     text = DIGEST_FALLBACK.format(heading=heading, count=_article_count(len(cards)))
     replies = [
-        {"text": continued, "blocks": [context_block(continued), *_join(b)], "item_ids": i}
+        {"text": continued, "blocks": [context_block(continued), *join_cards(b)], "item_ids": i}
         for b, i in zip(batches[1:], ids[1:], strict=True)
     ]
     return [{"text": text, "blocks": top, "item_ids": ids[0]}, *replies]
@@ -102,8 +102,8 @@ def _article_count(n: int) -> str:
     return ARTICLE_COUNT[n != 1].format(n=n)
 
 
-def _unique(articles: Sequence[Article]) -> list[Article]:
-    # The same item twice would repeat a card and its block_id.
+def unique_articles(articles: Sequence[Article]) -> list[Article]:
+    """First of each id: the same item twice would repeat a card and its block_id."""
     first: dict[str, Article] = {}
     for article in articles:
         first.setdefault(article.id, article)
@@ -113,7 +113,7 @@ def _unique(articles: Sequence[Article]) -> list[Article]:
 # --- packing ---------------------------------------------------------------------------
 
 
-def _join(items: Sequence[list[dict]]) -> list[dict]:
+def join_cards(items: Sequence[list[dict]]) -> list[dict]:
     """Cards one after another with a divider between each."""
     joined: list[dict] = []
     for item in items:
@@ -121,13 +121,15 @@ def _join(items: Sequence[list[dict]]) -> list[dict]:
     return joined
 
 
-def _fit_count(items: Sequence[list[dict]], block_room: int, text_room: int) -> int:
-    """How many leading items fit (dividers included); always at least one."""
+def fit_count(
+    items: Sequence[list[dict]], block_room: int, text_room: int, *, minimum: int = 1
+) -> int:
+    """How many leading items fit (dividers included); never fewer than `minimum`."""
     blocks = text = count = 0
     for item in items:
         blocks += len(item) + (1 if count else 0)
         text += _text_size(item)
-        if count and (blocks > block_room or text > text_room):
+        if count >= minimum and (blocks > block_room or text > text_room):
             break
         count += 1
     return count
@@ -141,7 +143,7 @@ def _batches(
     rest, around = list(items), first_frame
     while rest:
         room = PACK_TEXT_BUDGET - _text_size(around)
-        count = _fit_count(rest, MAX_BLOCKS - len(around), room)
+        count = fit_count(rest, MAX_BLOCKS - len(around), room)
         batches.append(rest[:count])
         rest, around = rest[count:], frame
     return batches

@@ -3,28 +3,27 @@
 SQLite (the default) and PostgreSQL share one schema. The rules that matter
 when several processes share a database live here as constraints: an item is
 published at most once per channel, gets at most one decision and one review
-post, and a scheduled run is claimed once. Row <-> object mapping is in `bot.rows`.
+post, and a scheduled run is claimed once. The queries the store shares are in
+`bot.queries`; row <-> object mapping is in `bot.rows`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Column, Connection, Engine, Select, Table
+from sqlalchemy import Column, Connection, Engine, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.exc import IntegrityError
-
-from bot.article import APPROVED, REJECTED
-from bot.rows import article_of as article_of
-from bot.rows import candidate_of_row as candidate_of_row
-from bot.rows import item_row as item_row
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +83,19 @@ PRESENT = items.c.present == sa.true()
 RANK = (items.c.quality.desc(), items.c.heat.desc(), items.c.published_ts.desc(), items.c.id)
 # Equality on `present`, then exactly the ranking order: candidates() reads it in order.
 sa.Index("ix_items_rank", items.c.present, *RANK)
+# Store.counts() counts present and pickable items on this index alone.
+sa.Index("ix_items_state", items.c.present, items.c.source_published)
+
+# How many present items carry each topic, kept by Store.apply_scan in the scan's
+# transaction: `/newsdesk topics` reads these few rows, not every item.
+topic_counts = Table(
+    "topic_counts",
+    metadata,
+    # sha256 of the topic: a key of bounded size, however long a topic a record holds.
+    Column("key", sa.String(64), primary_key=True),
+    Column("topic", sa.Text, nullable=False),
+    Column("items", sa.Integer, nullable=False),
+)
 
 bad_files = Table(
     "bad_files",
@@ -213,7 +225,14 @@ def create_schema(engine: Engine) -> None:
     with writer(engine).begin() as conn:
         # Two concurrent create_all calls would race on the catalogue.
         one_at_a_time(conn, SCHEMA_LOCK)
+        counted = sa.inspect(conn).has_table(topic_counts.name)
         metadata.create_all(conn, checkfirst=True)
+        # create_all adds no index to a table that exists: databases made before it get theirs.
+        for index in (i for table in metadata.sorted_tables for i in table.indexes):
+            index.create(conn, checkfirst=True)
+        if not counted:  # new, or older than topic_counts: count the items it already holds
+            topics = conn.scalars(sa.select(items.c.topics).where(PRESENT))
+            add_topic_counts(conn, Counter(t for raw in topics for t in set(json.loads(raw))))
     log.debug("schema ready on %s", engine.url.get_backend_name())
 
 
@@ -258,70 +277,22 @@ def delete_in(conn: Connection, column: Column[Any], values: Sequence[Any]) -> N
         conn.execute(sa.delete(column.table).where(column.in_(chunk)))
 
 
+def add_topic_counts(conn: Connection, delta: Counter[str]) -> None:
+    """Add `delta` (topic -> change in its number of present items) to topic_counts."""
+    rows = [{"key": _topic_key(t), "topic": t, "items": n} for t, n in delta.items() if n]
+    if not rows:
+        return
+    stmt = dialect_insert(conn, topic_counts)
+    added = topic_counts.c["items"] + stmt.excluded["items"]
+    conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"items": added}), rows)
+    conn.execute(sa.delete(topic_counts).where(topic_counts.c["items"] <= 0))
+
+
+def _topic_key(topic: str) -> str:
+    return hashlib.sha256(topic.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
     # Bounded IN (...) lists stay well under SQLite's bound-parameter limit.
     for start in range(0, len(values), size):
         yield values[start : start + size]
-
-
-# ---------------------------------------------------------------- queries
-
-# Named as Candidate's fields; published_at is still epoch seconds here (0 = unknown).
-CANDIDATE_COLUMNS = (
-    *(items.c[n] for n in ("id", "quality", "heat")),
-    items.c.published_ts.label("published_at"),
-    *(items.c[n] for n in ("provider", "topics", "canonical_url", "title_key")),
-)
-
-ARTICLE_COLUMNS = (items.c.data, decisions.c.decision, decisions.c.title, decisions.c.excerpt)
-WITH_DECISION = items.outerjoin(decisions, decisions.c.item_id == items.c.id)
-
-
-def exists_for(table: Table, *where: Any) -> Any:
-    """EXISTS a row of `table` (review_posts, decisions, publications) for the current item."""
-    return sa.exists().where(table.c.item_id == items.c.id, *where)
-
-
-def candidate_query(
-    channel: str | None, quality_min: int, approved_only: bool, not_sent_for_review: bool
-) -> Select[Any]:
-    """Ranked ids of items that may still be picked (see Store.candidates)."""
-    in_channel = [publications.c.channel == channel] if channel is not None else []
-    stmt = sa.select(*CANDIDATE_COLUMNS).where(
-        PRESENT,
-        items.c.source_published == sa.false(),
-        items.c.quality >= quality_min,
-        ~exists_for(decisions, decisions.c.decision == REJECTED),
-        ~exists_for(publications, *in_channel),
-    )
-    if approved_only:
-        # An IN list, not EXISTS: SQLite tests it on the rank index itself (it holds the id),
-        # so walking past thousands of unapproved items costs no subquery for each.
-        approved = sa.select(decisions.c.item_id).where(decisions.c.decision == APPROVED)
-        stmt = stmt.where(items.c.id.in_(approved))
-    if not_sent_for_review:
-        stmt = stmt.where(~exists_for(review_posts))
-    return stmt.order_by(*RANK)
-
-
-def count_columns() -> list[Any]:
-    """Labelled scalar subqueries, one per number of Store.counts()."""
-    unpublished = ~exists_for(publications)
-    pickable = (items.c.source_published == sa.false()) & unpublished
-    approved = exists_for(decisions, decisions.c.decision == APPROVED)
-    queries = {
-        "items": _count(items, PRESENT),
-        "unpublished": _count(
-            items, PRESENT, pickable, ~exists_for(decisions, decisions.c.decision == REJECTED)
-        ),
-        "published": sa.select(sa.func.count(publications.c.item_id.distinct())),
-        "pending_review": _count(items, PRESENT, exists_for(review_posts), ~exists_for(decisions)),
-        "approved_unpublished": _count(items, PRESENT, pickable, approved),
-        "rejected": _count(decisions, decisions.c.decision == REJECTED),
-        "bad_files": _count(bad_files),
-    }
-    return [q.scalar_subquery().label(name) for name, q in queries.items()]
-
-
-def _count(table: Table, *where: Any) -> Select[Any]:
-    return sa.select(sa.func.count()).select_from(table).where(*where)

@@ -58,6 +58,7 @@ logger = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+HEALTH_FAILED = "health check failed; see the logs"
 MAX_BODY_BYTES = 1 << 20  # Slack payloads are a few KiB; a view submission stays far below
 DRAIN_BYTES = 8 << 20  # how much of a rejected body is read (and dropped) before the 413
 KEEP_ALIVE_TIMEOUT = 75  # seconds; see module docstring
@@ -139,8 +140,9 @@ class _Router:
         try:
             payload = {"ok": True, **(self._health() if self._health else {})}
         except Exception as exc:
+            # /healthz is public: the details (a database URL, a host) go to the log only.
             logger.warning("health check failed: %r", exc)
-            return 503, {"ok": False, "error": str(exc) or type(exc).__name__}
+            return 503, {"ok": False, "error": HEALTH_FAILED}
         return (200 if payload["ok"] else 503), payload
 
 

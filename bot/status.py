@@ -34,7 +34,7 @@ def collect(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
         "content_dir": str(settings.content_dir),
         "database": redact_url(settings.database_url),
         "counts": store.counts(),
-        "bad_files": [str(b) for b in store.bad_files()[:BAD_FILES_SHOWN]],
+        "bad_files": [str(b) for b in store.bad_files(limit=BAD_FILES_SHOWN)],
         "last_runs": [_run(r) for r in runs],
         "failures": [_run(r) for r in store.failing_runs()],
         "next_runs": next_runs(settings, now),

@@ -19,9 +19,10 @@ from sqlalchemy import Connection, exists, select, update
 
 from bot import schema as db
 from bot.article import APPROVED, REJECTED, Article, BadFile, Decision, Record, ScanResult, Secret
+from bot.queries import ARTICLE_COLUMNS, WITH_DECISION, candidate_query, count_columns
 from bot.rows import article_of, candidate_of_row, item_row
 from bot.runs import RunLog
-from bot.schema import PRESENT, RANK, decisions, items, publications, review_posts
+from bot.schema import PRESENT, RANK, decisions, items, publications, review_posts, topic_counts
 from bot.schema import bad_files as bad_table
 from bot.select import Candidate
 
@@ -64,9 +65,13 @@ class Store(RunLog):
             # Scans of two processes would read and then rewrite the same rows.
             db.one_at_a_time(conn, db.SCAN_LOCK)
             held = _held(conn)
+            was_held = set(held)
             gone = _vacate(conn, held, {*result.removed, *(b.path for b in result.bad)}, now)
             accepted, dups = _split_duplicates(result.records, held)
+            replaced = [r.article.id for r in accepted if r.article.id in was_held]
+            old_topics = _topics_of(conn, [*gone, *replaced])  # read before the upsert
             _upsert_items(conn, accepted, now)
+            _count_topics(conn, old_topics, accepted)
             cleared = [*result.removed, *(r.path for r in accepted)]
             db.delete_in(conn, bad_table.c.path, cleared)
             # Copies rejected as duplicates of a vanished item get read again next scan.
@@ -75,16 +80,15 @@ class Store(RunLog):
         bad, removed = len(dups) + len(result.bad), len(result.removed)
         log.info("scan stored: %d records, %d bad, %d removed", len(accepted), bad, removed)
 
-    def bad_files(self) -> list[BadFile]:
-        stmt = select(bad_table).order_by(bad_table.c.path)
+    def bad_files(self, limit: int | None = None) -> list[BadFile]:
+        """Files that could not be used, by path; the first `limit` of them when given."""
+        stmt = select(bad_table).order_by(bad_table.c.path).limit(limit)
         with self.engine.connect() as conn:
             return [BadFile(r.path, r.reason, r.mtime_ns, r.size) for r in conn.execute(stmt)]
 
     def article(self, item_id: str, *, edited: bool = True) -> Article | None:
         """The item, present or not; `edited` applies an approved decision's title/excerpt."""
-        stmt = (
-            select(*db.ARTICLE_COLUMNS).select_from(db.WITH_DECISION).where(items.c.id == item_id)
-        )
+        stmt = select(*ARTICLE_COLUMNS).select_from(WITH_DECISION).where(items.c.id == item_id)
         with self.engine.connect() as conn:
             row = conn.execute(stmt).first()
         return None if row is None else article_of(row, edited)
@@ -94,7 +98,7 @@ class Store(RunLog):
         found: dict[str, Article] = {}
         with self.engine.connect() as conn:
             for chunk in db.chunks(list(dict.fromkeys(ids))):
-                stmt = select(*db.ARTICLE_COLUMNS).select_from(db.WITH_DECISION)
+                stmt = select(*ARTICLE_COLUMNS).select_from(WITH_DECISION)
                 for row in conn.execute(stmt.where(items.c.id.in_(chunk))):
                     art = article_of(row, True)
                     found[art.id] = art
@@ -108,7 +112,7 @@ class Store(RunLog):
 
     def search(self, words: str, limit: int) -> list[Article]:
         """Present items whose title, excerpt, topics or provider hold every word; best first."""
-        stmt = select(*db.ARTICLE_COLUMNS).select_from(db.WITH_DECISION).where(PRESENT)
+        stmt = select(*ARTICLE_COLUMNS).select_from(WITH_DECISION).where(PRESENT)
         for word in words.casefold().split():
             stmt = stmt.where(items.c.search_text.contains(word, autoescape=True))
         with self.engine.connect() as conn:
@@ -116,11 +120,12 @@ class Store(RunLog):
 
     def topics(self) -> list[tuple[str, int]]:
         """Each topic with its number of present items, most first (then by name)."""
-        counter: Counter[str] = Counter()
+        # From the few rows of topic_counts; sorted here, as the database's collation may
+        # order names differently from Python.
+        stmt = select(topic_counts.c.topic, topic_counts.c["items"])
         with self.engine.connect() as conn:
-            for raw in conn.scalars(select(items.c.topics).where(PRESENT)):
-                counter.update(set(json.loads(raw)))
-        return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+            rows = conn.execute(stmt).all()
+        return sorted(((topic, n) for topic, n in rows), key=lambda kv: (-kv[1], kv[0]))
 
     # ------------------------------------------------------------ selection
 
@@ -133,7 +138,7 @@ class Store(RunLog):
         not_sent_for_review: bool = False,
     ) -> Iterator[Candidate]:
         """Unpublished, unrejected present items, streamed best first; stop whenever you like."""
-        stmt = db.candidate_query(channel, quality_min, approved_only, not_sent_for_review)
+        stmt = candidate_query(channel, quality_min, approved_only, not_sent_for_review)
         with self.engine.connect() as conn:
             rows = conn.execution_options(yield_per=_STREAM_BATCH).execute(stmt)
             for row in rows:
@@ -197,8 +202,8 @@ class Store(RunLog):
 
     def pending_review(self, limit: int = 50) -> list[Article]:
         """Present items sent for review and not decided yet, oldest post first."""
-        joined = db.WITH_DECISION.join(review_posts, review_posts.c.item_id == items.c.id)
-        stmt = select(*db.ARTICLE_COLUMNS).select_from(joined).where(PRESENT)
+        joined = WITH_DECISION.join(review_posts, review_posts.c.item_id == items.c.id)
+        stmt = select(*ARTICLE_COLUMNS).select_from(joined).where(PRESENT)
         stmt = stmt.where(decisions.c.item_id.is_(None))
         stmt = stmt.order_by(review_posts.c.sent_at, items.c.id)
         with self.engine.connect() as conn:
@@ -226,9 +231,9 @@ class Store(RunLog):
 
     def latest_published(self, limit: int) -> list[tuple[Article, str, str, datetime]]:
         """(article, channel, ts, when) of the latest publications, newest first."""
-        joined = db.WITH_DECISION.join(publications, publications.c.item_id == items.c.id)
+        joined = WITH_DECISION.join(publications, publications.c.item_id == items.c.id)
         pub = (publications.c.channel, publications.c.ts, publications.c.published_at)
-        stmt = select(*db.ARTICLE_COLUMNS, *pub).select_from(joined)
+        stmt = select(*ARTICLE_COLUMNS, *pub).select_from(joined)
         stmt = stmt.order_by(publications.c.published_at.desc(), items.c.id).limit(limit)
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
@@ -237,8 +242,13 @@ class Store(RunLog):
     def counts(self) -> dict[str, int]:
         """Numbers for `status`: items, unpublished, published, pending_review, ..."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(*db.count_columns())).one()
+            row = conn.execute(select(*count_columns())).one()
         return dict(row._mapping)
+
+    def ping(self) -> None:
+        """Raise unless the database answers: a health check that reads no table."""
+        with self.engine.connect() as conn:
+            conn.execute(select(1))
 
 
 # ---------------------------------------------------------------- scan helpers
@@ -275,6 +285,24 @@ def _split_duplicates(
         held[item_id] = rec.path
         accepted.append(rec)
     return accepted, dups
+
+
+def _topics_of(conn: Connection, ids: Sequence[str]) -> list[set[str]]:
+    """The stored topics of each of the items `ids`, as sets."""
+    found: list[set[str]] = []
+    for chunk in db.chunks(list(dict.fromkeys(ids))):
+        stmt = select(items.c.topics).where(items.c.id.in_(chunk))
+        found.extend(set(json.loads(raw)) for raw in conn.scalars(stmt))
+    return found
+
+
+def _count_topics(conn: Connection, old: list[set[str]], accepted: list[Record]) -> None:
+    """Move topic_counts from the items' `old` topics to those of the `accepted` records."""
+    # Keyed by id: of two records of one id at one path, the last one is stored.
+    new = {r.article.id: set(r.article.topics) for r in accepted}
+    delta: Counter[str] = Counter(t for topics in new.values() for t in topics)
+    delta.subtract(t for topics in old for t in topics)
+    db.add_topic_counts(conn, delta)
 
 
 def _upsert_items(conn: Connection, records: list[Record], now: datetime) -> None:

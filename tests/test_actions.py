@@ -211,6 +211,7 @@ def test_read_is_only_acknowledged(slack: SlackDriver, posted: dict[str, str]) -
 
 
 def test_share_posts_the_card_where_the_results_were_shown(slack: SlackDriver) -> None:
+    slack.store.decide("a2", APPROVED, OTHER, datetime.now(UTC))  # review mode: approved only
     # Share sits on ephemeral search results: Slack sends the channel, no message.
     assert slack.click(ACTION_SHARE, "a2", user=READER, channel="CNEWS") == 200
     slack.wait_idle()
@@ -219,6 +220,20 @@ def test_share_posts_the_card_where_the_results_were_shown(slack: SlackDriver) -
     [answer] = slack.responses()
     assert answer["response_type"] == "ephemeral" and "Story number 2" in answer["text"]
     assert slack.store.is_published("a2", "CNEWS")
+
+
+def test_share_of_an_unapproved_or_already_shared_item_is_refused(slack: SlackDriver) -> None:
+    slack.store.decide("a1", REJECTED, OTHER, datetime.now(UTC))
+    slack.store.decide("a2", APPROVED, OTHER, datetime.now(UTC))
+    for item in ("a0", "a1", "a2", "a2"):  # pending, rejected, approved, approved again
+        assert slack.click(ACTION_SHARE, item, user=READER, channel="CNEWS") == 200
+        slack.wait_idle()
+    said = [r["text"] for r in slack.responses()]
+    assert ["not approved yet" in t for t in said] == [True, True, False, False]
+    assert "Shared “Story number 2”" in said[2] and "already shared here" in said[3]
+    [card] = slack.fake.messages("CNEWS")
+    assert card["blocks"][0]["text"]["text"] == "Story number 2"
+    assert not slack.store.is_published("a0", "CNEWS")
 
 
 def test_a_user_group_member_may_decide_and_a_listing_error_refuses(tmp_path: Path) -> None:

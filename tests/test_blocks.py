@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from blockkit import DAY, DECIDER, EVIL, LA, WHEN, buttons_of, hostile, huge, make, nodes, types
 from slack_sdk.models.blocks import Block
+from slacklimits import limit_problems
 
 from bot.article import APPROVED, REJECTED, Article, Decision
 from bot.blocks import (
@@ -25,7 +26,6 @@ from bot.blocks import (
     Message,
     card_message,
     digest_messages,
-    limit_problems,
     results_message,
     review_message,
     without_images,

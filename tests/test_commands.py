@@ -195,6 +195,34 @@ def test_share_where_the_bot_is_not_a_member_hints_to_invite(driver: Driver) -> 
     assert not slack.store.is_published("a1", "CPRIVATE")
 
 
+def test_share_twice_in_one_channel_is_refused_the_second_time(driver: Driver) -> None:
+    slack = driver(records=[article("a1")])
+    for _ in range(2):
+        assert slack.command("share a1", channel="CNEWS") == (200, "")
+        slack.wait_idle()
+    assert len(slack.fake.messages("CNEWS")) == 1
+    assert "already shared here" in slack.responses()[-1]["text"]
+    slack.command("share a1", channel="CTEAM")  # another channel may have it too
+    slack.wait_idle()
+    assert len(slack.fake.messages("CTEAM")) == 1
+
+
+def test_share_in_review_mode_needs_approval_unless_an_editor_shares(driver: Driver) -> None:
+    slack = driver(records=[article("ok"), article("no"), article("new")], review="CREVIEW")
+    approve(slack, "ok")
+    slack.store.decide("no", "rejected", "UEDITOR", datetime.now(UTC))
+    for item in ("no", "new", "ok"):
+        slack.command(f"share {item}", user="UREADER", channel="CNEWS")
+        slack.wait_idle()
+    said = [r["text"] for r in slack.responses()]
+    assert "not approved yet" in said[0] and "not approved yet" in said[1]
+    assert "Shared “Article ok”" in said[2]
+    assert [m["blocks"][0]["text"]["text"] for m in slack.fake.messages("CNEWS")] == ["Article ok"]
+    slack.command("share new", user="UEDITOR", channel="CNEWS")
+    slack.wait_idle()
+    assert "Shared “Article new”" in slack.responses()[-1]["text"]
+
+
 def test_share_without_an_id_shows_usage(driver: Driver) -> None:
     assert "Usage: `/newsdesk share ID`" in ephemeral(driver(), "share")["text"]
 
@@ -213,14 +241,23 @@ def test_digest_previews_this_channels_digest_and_posts_nothing(driver: Driver) 
     assert not slack.store.is_published("a0", "CNEWS")
 
 
-def test_digest_elsewhere_previews_the_first_digest(driver: Driver) -> None:
+def test_digest_and_next_elsewhere_use_the_global_policy_for_this_channel(
+    driver: Driver,
+) -> None:
+    # HELP: `digest` previews "the next digest for this channel", not another channel's.
     slack = driver(
         records=[article("ai", topics=("AI",)), article("food", topics=("Food",))],
         digests=[{"channel": "CFOOD", "topics": ["Food"]}, {"channel": "CAI", "topics": ["AI"]}],
     )
     body = ephemeral(slack, "digest", channel="CRANDOM")
-    assert buttons(body, ACTION_SHARE) == ["food"]
-    assert "<#CFOOD>" in texts(body)
+    assert sorted(buttons(body, ACTION_SHARE)) == ["ai", "food"]
+    assert "No digest is set up for this channel" in texts(body)
+    assert "<#CFOOD>" not in texts(body)
+    assert sorted(buttons(ephemeral(slack, "next", channel="CRANDOM"), ACTION_SHARE)) == [
+        "ai",
+        "food",
+    ]
+    assert buttons(ephemeral(slack, "next", channel="CFOOD"), ACTION_SHARE) == ["food"]
 
 
 def test_digest_without_configured_digests_uses_the_global_policy(driver: Driver) -> None:

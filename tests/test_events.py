@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from factories import make_record
 from slackdriver import SlackDriver
+from slacklimits import view_problems
 
 from bot.article import APPROVED
 from bot.blocks import ACTION_APPROVE, ACTION_EDIT, ACTION_REJECT
 from bot.digest import run_review
 from bot.home import QUEUE_HEADING
-from bot.limits import view_problems
 from bot.listeners.actions import REFUSAL
 from bot.listeners.events import EVENTS
 from bot.slack import make_client

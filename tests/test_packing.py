@@ -6,9 +6,9 @@ from datetime import UTC
 
 import pytest
 from blockkit import DAY, LA, buttons_of, make, types
+from slacklimits import limit_problems
 
 from bot.cards import ACTION_READ, ACTION_SHARE, Message
-from bot.limits import limit_problems
 from bot.packing import digest_messages, results_message
 
 

@@ -1,4 +1,4 @@
-"""Tests for bot.select: dedupe keys, ranking, eligibility and picking."""
+"""Tests for bot.select and bot.urls: dedupe keys, ranking, eligibility and picking."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from bot.select import (
     Candidate,
     Policy,
     candidate_of,
-    canonical_url,
     eligible,
     pick,
     provider_key,
@@ -23,6 +22,7 @@ from bot.select import (
     rank_key,
     title_key,
 )
+from bot.urls import canonical_url
 
 NOW = datetime(2021, 4, 25, 12, 0, tzinfo=UTC)
 SEED_PATH = "/2021/04/19/chinas-exascale-prototype-supercomputer-tests-ai-workloads"

@@ -156,10 +156,11 @@ def test_healthz(server: HttpServer) -> None:
 
 
 def test_healthz_503_when_health_raises(server: HttpServer, health: dict) -> None:
-    health["raise"] = "database unreachable"
+    health["raise"] = "database unreachable at db.internal:5432"
     status, body = get(server.port, "/healthz")
     assert status == 503
-    assert json.loads(body) == {"ok": False, "error": "database unreachable"}
+    assert json.loads(body) == {"ok": False, "error": "health check failed; see the logs"}
+    assert b"db.internal" not in body  # the probe is public: no internals
 
 
 @pytest.mark.parametrize("method,path", [("GET", "/"), ("GET", "/slack/events"), ("POST", "/x")])

@@ -436,7 +436,8 @@ def _taken_keys_by_exists(store: Store, channel: str | None) -> tuple[set[str], 
 
 def _approved_by_exists(store: Store, channel: str | None) -> list[str]:
     """candidates(approved_only=True) as first written, with EXISTS: the reference."""
-    from bot.schema import candidate_query, decisions
+    from bot.queries import candidate_query
+    from bot.schema import decisions
 
     stmt = candidate_query(channel, 50, False, False)
     stmt = stmt.where(_exists_for(decisions, decisions.c.decision == APPROVED))
@@ -520,6 +521,103 @@ def test_counts(store: Store) -> None:
         "rejected": 1,
         "bad_files": 1,
     }
+
+
+def _topics_by_scan(store: Store) -> list[tuple[str, int]]:
+    """topics() as first written, reading every present item: the reference."""
+    import json
+    from collections import Counter
+
+    from bot.schema import PRESENT, items
+
+    counter: Counter[str] = Counter()
+    with store.engine.connect() as conn:
+        for raw in conn.scalars(sa.select(items.c.topics).where(PRESENT)):
+            counter.update(set(json.loads(raw)))
+    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _counts_by_exists(store: Store) -> dict[str, int]:
+    """counts() as first written, with EXISTS tests on every item: the reference."""
+    from bot.schema import PRESENT, bad_files, decisions, items, publications, review_posts
+
+    def count(table: sa.Table, *where) -> sa.ScalarSelect:
+        return sa.select(sa.func.count()).select_from(table).where(*where).scalar_subquery()
+
+    unpublished = ~_exists_for(publications)
+    pickable = (items.c.source_published == sa.false()) & unpublished
+    approved = _exists_for(decisions, decisions.c.decision == APPROVED)
+    rejected = _exists_for(decisions, decisions.c.decision == REJECTED)
+    queries = {
+        "items": count(items, PRESENT),
+        "unpublished": count(items, PRESENT, pickable, ~rejected),
+        "published": sa.select(sa.func.count(publications.c.item_id.distinct())).scalar_subquery(),
+        "pending_review": count(items, PRESENT, _exists_for(review_posts), ~_exists_for(decisions)),
+        "approved_unpublished": count(items, PRESENT, pickable, approved),
+        "rejected": count(decisions, decisions.c.decision == REJECTED),
+        "bad_files": count(bad_files),
+    }
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(*(q.label(n) for n, q in queries.items()))).one()
+    return dict(row._mapping)
+
+
+def _random_topic_scans(store: Store, rng: random.Random) -> None:
+    """Scans that add, change, move, remove, turn bad and duplicate items with random topics."""
+    names = ["AI", "ai", "Chips", "Cloud", "Ünïcode", "Zeta", "a b", "Quantum"]
+    for step in range(6):
+        records = [
+            make_record(
+                f"t{rng.randrange(60):02d}",
+                topics=tuple(rng.sample(names, rng.randrange(4))) + rng.choice([(), ("AI",)]),
+            )
+            for _ in range(rng.randrange(5, 25))
+        ]
+        moved = [make_record(r.article.id, path=f"moved{step}/{r.path}") for r in records[:2]]
+        present = store.file_index()
+        gone = rng.sample(sorted(present), min(len(present), rng.randrange(6)))
+        bad = [BadFile(p, "no title") for p in gone[:2]]
+        scan(store, records + moved, bad=bad, removed=gone[2:])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_topics_and_counts_match_the_full_scans(store: Store, seed: int) -> None:
+    rng = random.Random(seed)
+    _random_history(store, rng)
+    _random_topic_scans(store, rng)
+    scan(store, bad=[BadFile(f"bad{n}.md", "no title") for n in range(rng.randrange(1, 5))])
+    unsent = store.candidates(channel=None, quality_min=0, not_sent_for_review=True)
+    for item in ids(islice(unsent, 5)):
+        store.mark_sent_for_review(item, "CREV", "4.4", NOW)  # some stay undecided
+
+    assert store.topics() == _topics_by_scan(store)
+    assert store.counts() == _counts_by_exists(store)
+    assert store.topics() and all(store.counts().values())  # the data exercise what is compared
+
+
+def test_topics_of_a_database_made_before_topic_counts_are_counted_at_start(db_url: str) -> None:
+    from bot.schema import topic_counts
+
+    first = Store(db_url)
+    scan(first, [make_record("a", topics=("AI", "Chips")), make_record("b", topics=("AI",))])
+    with first.engine.begin() as conn:
+        topic_counts.drop(conn)
+    first.close()
+
+    reopened = Store(db_url)
+    try:
+        assert reopened.topics() == [("AI", 2), ("Chips", 1)] == _topics_by_scan(reopened)
+    finally:
+        reopened.close()
+
+
+def test_bad_files_limit_and_ping(store: Store) -> None:
+    scan(store, bad=[BadFile(f"b{n}.md", "no title") for n in (3, 1, 2)])
+
+    assert [b.path for b in store.bad_files(limit=2)] == ["b1.md", "b2.md"]
+    assert store.bad_files(limit=2) == store.bad_files()[:2]
+    assert len(store.bad_files()) == 3
+    assert store.ping() is None
 
 
 # ---------------------------------------------------------------- runs and start-up

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,9 +11,10 @@ from pathlib import Path
 import pytest
 from factories import make_record
 from slackdriver import SlackDriver
+from slacklimits import view_problems
 
 from bot.article import APPROVED
-from bot.blocks import ACTION_APPROVE, ACTION_EDIT, limit_problems
+from bot.blocks import ACTION_APPROVE, ACTION_EDIT
 from bot.digest import run_review
 from bot.listeners.views import (
     EDIT_CALLBACK_ID,
@@ -113,9 +116,23 @@ def test_an_empty_excerpt_is_allowed(slack: SlackDriver) -> None:
     assert slack.store.article("a0").excerpt == ""
 
 
-def test_a_non_approver_submission_is_refused(slack: SlackDriver) -> None:
-    body = submit(slack, "Sneaky title", user=READER)
-    assert body == {"response_action": "errors", "errors": {TITLE_BLOCK: NOT_ALLOWED}}
+def ephemerals_to(slack: SlackDriver, user: str) -> list[str]:
+    return [e["text"] for e in slack.fake.ephemerals(REVIEW) if e["user"] == user]
+
+
+def test_a_non_approver_submission_closes_the_modal_and_is_refused_privately(
+    slack: SlackDriver,
+) -> None:
+    # Changed on purpose: the approver check runs after the ack (it may call Slack).
+    assert submit(slack, "Sneaky title", user=READER) in ("", {})
+    assert ephemerals_to(slack, READER) == [NOT_ALLOWED]
+    assert_nothing_decided(slack)
+
+
+def test_a_refusal_reaches_home_when_the_ephemeral_cannot_be_posted(slack: SlackDriver) -> None:
+    slack.fake.fail("chat.postEphemeral", "error", error="user_not_in_channel")
+    submit(slack, "Sneaky title", user=READER)
+    assert NOT_ALLOWED in json.dumps(slack.fake.home_view(READER)["blocks"][:2])
     assert_nothing_decided(slack)
 
 
@@ -125,12 +142,39 @@ def test_a_submission_after_someone_else_decided_names_them(slack: SlackDriver) 
         ACTION_APPROVE, "a0", user=OTHER, channel=REVIEW, message_ts=review_ts(slack)
     )
     slack.wait_idle()
-    body = submit(slack, "My better title")
-    assert body["response_action"] == "errors"
-    error = body["errors"][TITLE_BLOCK]
-    assert error.startswith("Already approved by uother at ")  # users.info's display name
+    # Changed on purpose: the modal closes, the ephemeral names them (a mention, no users.info).
+    assert submit(slack, "My better title") in ("", {})
+    [told] = ephemerals_to(slack, EDITOR)
+    assert told.startswith(f"Already approved by <@{OTHER}> (<!date^")
+    assert told.endswith("Your edits were not saved.")
     assert slack.store.article("a0").title == "Orignal tilte"
     assert len(slack.fake.calls_to("chat.update")) == 1  # only OTHER's approval
+    assert slack.fake.calls_to("users.info") == []
+
+
+def test_resubmitting_the_same_edits_closes_the_modal_quietly(slack: SlackDriver) -> None:
+    open_editor(slack)
+    assert submit(slack, "Original title") in ("", {})
+    assert submit(slack, "Original title") in ("", {})
+    assert slack.store.decision("a0").user_id == EDITOR
+    assert len(slack.fake.calls_to("chat.update")) == 1
+    assert ephemerals_to(slack, EDITOR) == []
+
+
+def test_the_ack_waits_for_no_slack_call(tmp_path: Path) -> None:
+    records = [make_record("a0", title="Old", quality=80)]
+    with SlackDriver(tmp_path, records=records, review=REVIEW, approvers=("SEDITORS",)) as slack:
+        slack.fake.set_usergroup("SEDITORS", [EDITOR])
+        slack.fake.set_delay("usergroups.users.list", 2.0)
+        slack.command("help")  # Bolt's one-time auth.test, outside the timing
+        values = {TITLE_BLOCK: {TITLE_ACTION: "New"}, EXCERPT_BLOCK: {EXCERPT_ACTION: ""}}
+        started = time.monotonic()
+        status, body = slack.submit_view(EDIT_CALLBACK_ID, values, "a0", user=EDITOR)
+        assert (status, body) in ((200, ""), (200, {}))
+        assert time.monotonic() - started < 1.0  # listing the group takes 2 s: after the ack
+        slack.wait_idle()
+        assert slack.store.decision("a0").user_id == EDITOR
+        assert slack.store.article("a0").title == "New"
 
 
 def test_the_modal_is_within_limits_even_for_huge_records() -> None:
@@ -139,7 +183,7 @@ def test_the_modal_is_within_limits_even_for_huge_records() -> None:
     inputs = [b["element"] for b in view["blocks"] if b["type"] == "input"]
     assert all(len(e["initial_value"]) <= e["max_length"] for e in inputs)
     assert len(view["title"]["text"]) <= 24 and len(view["submit"]["text"]) <= 24
-    assert limit_problems({**view, "text": "modal"}, max_blocks=100) == []
+    assert view_problems(view) == []
 
 
 def test_validate_is_pure_and_names_each_block() -> None:

@@ -11,7 +11,6 @@ told who decided first. The decision is stored before any Slack call is attempte
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,23 +18,18 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
 from bot import slack
-from bot.article import APPROVED, REJECTED, Decision
+from bot.article import APPROVED, REJECTED
 from bot.blocks import ACTION_APPROVE, ACTION_EDIT, ACTION_READ, ACTION_REJECT, ACTION_SHARE
 from bot.deps import Deps
-from bot.listeners.commands import share_article
-from bot.listeners.events import publish_home, run_later, show_decision
+from bot.listeners.events import already_text, notify, publish_home, run_later, show_decision
 from bot.listeners.views import edit_modal
-from bot.mrkdwn import clean, escape_cut, slack_date
+from bot.sharing import share_article
 
 log = logging.getLogger(__name__)
 
 REFUSAL = "Sorry, only Newsdesk approvers can review articles. Nothing was changed."
-ALREADY_DECIDED = "Already {verdict} by {who} ({when})."
 GONE = "That article is no longer in the library."
 EPHEMERAL = "ephemeral"
-SOMEONE = "someone"
-
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,21 +142,7 @@ def share_click(deps: Deps, click: Click, respond: Respond | None) -> None:
 
 def tell(deps: Deps, click: Click, text: str) -> None:
     """An ephemeral note to the clicker; for a Home click, on top of their refreshed Home."""
-    if click.from_home or not click.channel_id:
-        publish_home(deps, click.user_id, notice=text)
-        return
-    try:
-        deps.client.chat_postEphemeral(channel=click.channel_id, user=click.user_id, text=text)
-    except SlackApiError as error:
-        log.warning("ephemeral to %s failed: %s", click.user_id, slack.error_code(error))
-
-
-def already_text(decision: Decision, deps: Deps) -> str:
-    """mrkdwn naming who decided and when (each reader sees their own time zone)."""
-    user = decision.user_id
-    who = f"<@{user}>" if _USER_ID.fullmatch(user) else escape_cut(clean(user), 40) or SOMEONE
-    when = slack_date(decision.decided_at, deps.settings.timezone, with_time=True)
-    return ALREADY_DECIDED.format(verdict=decision.decision, who=who, when=when)
+    notify(deps, click.user_id, text, channel="" if click.from_home else click.channel_id)
 
 
 def _may_review(deps: Deps, click: Click) -> bool:

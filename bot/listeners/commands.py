@@ -1,9 +1,9 @@
 """`/newsdesk` and its subcommands (SPEC §3): answers in the ack, slow work after it.
 
 Store reads are fast, so their answers ride on the ack itself (one round trip, ephemeral).
-Anything that calls Slack (sharing a card, posting a digest or a review round, even the
-approver check, which may list a user group) runs in `deps.executor` after the ack, and
-tells the user the outcome through the command's response_url.
+Anything that calls Slack (sharing a card, see `bot.sharing`; posting a digest or a review
+round; even the approver check, which may list a user group) runs in `deps.executor`
+after the ack, and tells the user the outcome through the command's response_url.
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk.errors import SlackApiError
 
-from bot.blocks import MAX_BLOCKS, Message, card_message, results_message
+from bot.blocks import MAX_BLOCKS, Message, results_message
 from bot.config import DigestSettings, Settings
 from bot.deps import Deps
 from bot.digest import preview_digest, run_digest, run_review
 from bot.mrkdwn import clean, escape, escape_cut
-from bot.slack import error_code, post
+from bot.sharing import ECHO_MAX, NO_ARTICLE, share_article
 from bot.status import as_text, collect
 
 log = logging.getLogger(__name__)
@@ -33,8 +32,6 @@ EPHEMERAL = "ephemeral"
 NEXT_DEFAULT, NEXT_MAX = 5, 20
 SEARCH_LIMIT = 10
 TOPICS_SHOWN, TOPIC_MAX = 50, 60
-ECHO_MAX = 60  # how much of the user's own text an answer repeats
-NOT_MEMBER = {"not_in_channel", "channel_not_found"}
 
 HELP = "\n".join(
     [
@@ -63,10 +60,6 @@ TOPICS_HEADING = "*Topics* (articles in the library):"
 TOPIC_LINE = "• {name} ({count})"
 MORE_TOPICS = "…and {count} more"
 NO_TOPICS = "No topics yet: the library is empty."
-NO_ARTICLE = "There is no article `{id}`. `/newsdesk search` finds ids."
-SHARED = "Shared “{title}” in <#{channel}>."
-INVITE_HINT = "I can't post in this channel. Invite me first (`/invite @Newsdesk`), then try again."
-SHARE_FAILED = "Sharing failed: Slack said `{error}`."
 REFUSED = "Sorry, only Newsdesk editors (the review approvers) can do that. Nothing was changed."
 NO_DIGESTS = "No digest is configured: add `digests` to the Newsdesk configuration."
 NO_REVIEW = "Review is not set up: add a `review` section to the Newsdesk configuration."
@@ -159,7 +152,7 @@ def _next(deps: Deps, req: Request) -> Reply:
     if req.args and not req.args.isdecimal():
         return Reply(_text(USAGE_NEXT))
     size = min(max(int(req.args or NEXT_DEFAULT), 1), NEXT_MAX)
-    digest = replace(digest_for(deps.settings, req.channel), size=size)
+    digest = replace(deps.settings.digest_for(req.channel), size=size)
     articles = preview_digest(deps.settings, deps.store, digest, deps.clock())
     return Reply(results_message(articles, deps.settings.timezone, NEXT_HEADING))
 
@@ -182,8 +175,7 @@ def _share(deps: Deps, req: Request) -> Reply:
     item_id = req.args.split()[0]
     if deps.store.article(item_id) is None:
         return Reply(_text(NO_ARTICLE.format(id=escape_cut(item_id, ECHO_MAX))))
-    job = partial(_share_job, deps, req.channel, req.user, item_id)
-    return Reply(job=job)
+    return Reply(job=lambda tell: share_article(deps, req.channel, req.user, item_id))
 
 
 def _digest(deps: Deps, req: Request) -> Reply:
@@ -191,7 +183,7 @@ def _digest(deps: Deps, req: Request) -> Reply:
         return _digest_now(deps, req)
     if req.args:
         return Reply(_text(USAGE_DIGEST))
-    digest = digest_for(deps.settings, req.channel)
+    digest = deps.settings.digest_for(req.channel)
     articles = preview_digest(deps.settings, deps.store, digest, deps.clock())
     message = results_message(articles, deps.settings.timezone, DIGEST_HEADING)
     configured = any(d.channel == digest.channel for d in deps.settings.digests)
@@ -232,10 +224,6 @@ SUBCOMMANDS: dict[str, Callable[[Deps, Request], Reply]] = {
 # ---------------------------------------------------------------- background jobs
 
 
-def _share_job(deps: Deps, channel: str, user: str, item_id: str, tell: Tell) -> str:
-    return share_article(deps, channel, user, item_id)
-
-
 def _digest_job(deps: Deps, user: str, digests: list[DigestSettings], tell: Tell) -> str:
     if not deps.approvers.allows(user):
         return REFUSED
@@ -255,31 +243,7 @@ def _review_job(deps: Deps, user: str, tell: Tell) -> str:
     return escape(str(outcome))
 
 
-def share_article(deps: Deps, channel_id: str, user_id: str, item_id: str) -> str:
-    """Post the item's card in the channel; returns what to tell the user (ephemeral)."""
-    article = deps.store.article(item_id)
-    if article is None:
-        return NO_ARTICLE.format(id=escape_cut(item_id, ECHO_MAX))
-    try:
-        ts = post(deps.client, channel_id, card_message(article, deps.settings.timezone))
-    except SlackApiError as error:
-        code = error_code(error)
-        log.warning("share of %s in %s failed: %s", item_id, channel_id, code)
-        return INVITE_HINT if code in NOT_MEMBER else SHARE_FAILED.format(error=escape(code))
-    deps.store.record_publications([item_id], channel_id, ts, None, deps.clock())
-    log.info("%s shared %s in %s", user_id, item_id, channel_id)
-    return SHARED.format(title=escape_cut(clean(article.title), ECHO_MAX), channel=channel_id)
-
-
 # ---------------------------------------------------------------- pure helpers
-
-
-def digest_for(settings: Settings, channel: str) -> DigestSettings:
-    """This channel's digest, else the first configured one, else the global policy here."""
-    for digest in settings.digests:
-        if digest.channel == channel:
-            return digest
-    return settings.digests[0] if settings.digests else DigestSettings(channel=channel)
 
 
 def digests_to_run(settings: Settings, channel: str) -> list[DigestSettings]:

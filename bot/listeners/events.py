@@ -1,8 +1,9 @@
 """Event listeners (the App Home tab) and the refreshes that follow a review decision.
 
-`publish_home` and `show_decision` are shared by the button and modal listeners: after a
-decision is recorded they bring what people see (the review message, the Home tab) up to
-date. A Slack failure there is logged and never undoes the decision.
+`publish_home`, `show_decision`, `notify` and `already_text` are shared by the button and
+modal listeners: after a decision is recorded they bring what people see (the review
+message, the Home tab) up to date, or tell the user privately why nothing changed. A
+Slack failure there is logged and never undoes the decision.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot import slack
 from bot.article import Decision
-from bot.blocks import review_message
+from bot.blocks import decided_by, review_message
 from bot.deps import Deps
 from bot.home import home_view
+from bot.mrkdwn import slack_date
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,7 @@ EVENTS = ["app_home_opened"]
 HOME_TAB = "home"
 HOME_PENDING_LIMIT = 50  # the view shows fewer; the rest are counted
 HOME_PUBLISHED_LIMIT = 20
+ALREADY_DECIDED = "Already {verdict} by {who} ({when})."
 
 
 def register(app: App, deps: Deps) -> None:
@@ -75,6 +78,25 @@ def show_decision(deps: Deps, decision: Decision, also: tuple[str, str] | None =
         except SlackApiError as error:
             code = slack.error_code(error)
             log.warning("review %s: chat.update failed: %s", decision.item_id, code)
+
+
+def notify(deps: Deps, user_id: str, text: str, *, channel: str = "") -> None:
+    """An ephemeral note to `user_id` in `channel`; without a channel, or when Slack
+    refuses the ephemeral (they are not in it), on top of their refreshed Home tab."""
+    if channel:
+        try:
+            deps.client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+            return
+        except SlackApiError as error:
+            log.warning("ephemeral to %s failed: %s", user_id, slack.error_code(error))
+    publish_home(deps, user_id, notice=text)
+
+
+def already_text(decision: Decision, deps: Deps) -> str:
+    """mrkdwn naming who decided and when (each reader sees their own time zone)."""
+    when = slack_date(decision.decided_at, deps.settings.timezone, with_time=True)
+    who = decided_by(decision.user_id)
+    return ALREADY_DECIDED.format(verdict=decision.decision, who=who, when=when)
 
 
 def run_later(deps: Deps, fn: Callable[..., None], *args: Any) -> None:

@@ -1,12 +1,11 @@
-"""bot.limits: `limit_problems` catches each kind of Slack limit violation, and says where."""
+"""slacklimits: `limit_problems` catches each kind of Slack limit violation, and says where."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-
-from bot.limits import limit_problems
+from slacklimits import limit_problems
 
 # --- limit_problems catches each kind of violation -------------------------------------
 
@@ -123,7 +122,7 @@ def test_limit_problems_names_the_place_and_allows_100_blocks_in_views() -> None
 
 
 def test_views_need_no_fallback_text_but_keep_to_100_blocks() -> None:
-    from bot.limits import view_problems
+    from slacklimits import view_problems
 
     divider = {"type": "divider"}
     assert view_problems({"type": "home", "blocks": [divider] * 100}) == []
