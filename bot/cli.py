@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.article import Article
 from bot.blocks import card_message, digest_messages, review_message
-from bot.config import ConfigError, DigestSettings, Settings, load_settings
+from bot.config import EXAMPLES_DIR, ConfigError, DigestSettings, Settings, load_settings
 from bot.deps import utcnow
 from bot.digest import preview_digest, preview_review, run_digest, run_review
 from bot.jobs import rescan
@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 PREVIEW_CHANNEL = "preview"
 DRY_RUN_NOTE = "dry run: nothing posted"
 NO_TOKEN = "SLACK_BOT_TOKEN is not set: it is needed to post (or use --dry-run)"
+EXAMPLES_ONLY_PREVIEW = (
+    "content_dir is not set: the bundled example articles are for --dry-run previews only; "
+    "set content_dir to post real ones"
+)
 JSON_NEEDS_DRY_RUN = "--json prints the payloads of a preview: use it with --dry-run"
 NO_DIGEST = "no digest configured: add `digests` to the config or pass --channel"
 
@@ -114,6 +118,8 @@ def cmd_preview(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     if args.json and not args.dry_run:
         return _usage(JSON_NEEDS_DRY_RUN)
+    if not args.dry_run and settings.content_dir == EXAMPLES_DIR:
+        return _usage(EXAMPLES_ONLY_PREVIEW)
     digests = _digests(settings, args.channel, args.dry_run)
     if not digests:
         print(f"newsdesk: {NO_DIGEST}", file=sys.stderr)
@@ -127,6 +133,8 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_review(settings: Settings, args: argparse.Namespace) -> int:
     if args.json and not args.dry_run:
         return _usage(JSON_NEEDS_DRY_RUN)
+    if not args.dry_run and settings.content_dir == EXAMPLES_DIR:
+        return _usage(EXAMPLES_ONLY_PREVIEW)
     if settings.review is None:
         print("newsdesk: review is not configured (set review.channel)", file=sys.stderr)
         return 2

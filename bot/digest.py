@@ -201,7 +201,11 @@ def _post_once(
         except (SlackClientError, OSError) as error:
             if not _ambiguous(error) or attempt == POST_ATTEMPTS:
                 raise
-            landed = _wait_for_landing(client, channel, meta, thread_ts)
+            landed = (
+                find_posted(client, channel, meta, thread_ts)  # Slack answered: it is settled
+                if isinstance(error, SlackApiError)
+                else _wait_for_landing(client, channel, meta, thread_ts)  # may be in flight
+            )
             if landed:
                 log.info("%s: post %s landed despite %s", channel, meta["event_payload"], error)
                 return landed

@@ -451,8 +451,19 @@ def fake() -> Iterator[FakeSlack]:
         yield slack
 
 
+def posting_env(tmp_path: Path, fake: FakeSlack) -> dict[str, str]:
+    """A content folder of our own (copies of the examples) and the fake Slack."""
+    shutil.copytree(EXAMPLES, tmp_path / "articles")
+    content = str(tmp_path / "articles")
+    return {
+        "SLACK_BOT_TOKEN": fake.token,
+        "SLACK_API_URL": fake.url,
+        "NEWSDESK_CONTENT_DIR": content,
+    }
+
+
 def test_digest_posts_to_slack_once_per_channel(tmp_path: Path, fake: FakeSlack) -> None:
-    env = {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.url}
+    env = posting_env(tmp_path, fake)
 
     first = newsdesk("digest", "--channel", "C0NEWS", cwd=tmp_path, **env)
 
@@ -480,10 +491,10 @@ def test_a_digest_slack_refuses_exits_nonzero_and_shows_in_status(
     tmp_path: Path, fake: FakeSlack
 ) -> None:
     fake.fail("chat.postMessage", "error", error="channel_not_found")
-    env = {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.url}
+    env = posting_env(tmp_path, fake)
 
     result = newsdesk("digest", "--channel", "C0GONE", cwd=tmp_path, **env)
-    status = newsdesk("status", cwd=tmp_path)
+    status = newsdesk("status", cwd=tmp_path, NEWSDESK_CONTENT_DIR=env["NEWSDESK_CONTENT_DIR"])
 
     assert result.returncode == 1
     assert "channel_not_found" in result.stdout + result.stderr
@@ -498,3 +509,12 @@ def test_json_without_dry_run_is_a_usage_error(tmp_path: Path) -> None:
         result = newsdesk(*command, cwd=tmp_path)
         assert result.returncode == 2, result.stderr
         assert "--dry-run" in result.stderr
+
+
+def test_the_bundled_examples_are_never_posted(tmp_path: Path) -> None:
+    """With no content_dir, posting (not previewing) is refused before anything is sent."""
+    result = newsdesk(
+        "digest", "--channel", "C0NEWS", cwd=tmp_path, SLACK_BOT_TOKEN="xoxb-never-used"
+    )
+    assert result.returncode == 2, result.stderr
+    assert "content_dir" in result.stderr and "--dry-run" in result.stderr
