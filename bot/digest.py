@@ -63,14 +63,23 @@ class Outcome:
 
 
 def preview_digest(
-    settings: Settings, store: Store, digest: DigestSettings, now: datetime
+    settings: Settings,
+    store: Store,
+    digest: DigestSettings,
+    now: datetime,
+    *,
+    approved_only: bool | None = None,
 ) -> list[Article]:
-    """The articles the next digest for `digest.channel` would post (edits applied)."""
+    """The articles the next digest for `digest.channel` would post (edits applied).
+
+    In review mode a digest takes approved items only; `approved_only=False` shows the
+    best candidates whatever their review state (what `/newsdesk next` lists).
+    """
     policy = settings.digest_policy(digest)
+    if approved_only is None:
+        approved_only = settings.review is not None
     ranked = store.candidates(
-        channel=digest.channel,
-        quality_min=policy.quality_min,
-        approved_only=settings.review is not None,
+        channel=digest.channel, quality_min=policy.quality_min, approved_only=approved_only
     )
     urls, titles = store.taken_keys(digest.channel)
     return _picked(store, ranked, policy, now, urls, titles)

@@ -110,6 +110,18 @@ def test_next_shows_the_best_candidates_with_share_buttons(driver: Driver) -> No
     assert buttons(body, ACTION_SHARE) == ["best", "good", "low"]  # junk is below quality_min
 
 
+def test_next_in_review_mode_lists_what_is_coming_up_not_only_approved(driver: Driver) -> None:
+    """Editors ask `next` before reviewing: unreviewed candidates show, rejected ones do not."""
+    slack = driver(
+        records=[article("fresh", quality=90), article("nope", quality=95), article("ok")],
+        review="CREVIEW",
+    )
+    slack.store.decide("nope", "rejected", "UEDITOR", datetime.now(UTC))
+    slack.store.decide("ok", APPROVED, "UEDITOR", datetime.now(UTC))
+    body = ephemeral(slack, "next")
+    assert sorted(buttons(body, ACTION_SHARE)) == ["fresh", "ok"]
+
+
 def test_next_caps_n_at_twenty(driver: Driver) -> None:
     slack = driver(records=[article(f"a{i:02d}", provider=f"P{i}") for i in range(25)])
     body = ephemeral(slack, "next 100")

@@ -153,7 +153,9 @@ def _next(deps: Deps, req: Request) -> Reply:
         return Reply(_text(USAGE_NEXT))
     size = min(max(int(req.args or NEXT_DEFAULT), 1), NEXT_MAX)
     digest = replace(deps.settings.digest_for(req.channel), size=size)
-    articles = preview_digest(deps.settings, deps.store, digest, deps.clock())
+    # The top candidates, approved or not yet reviewed: what is coming up.
+    now = deps.clock()
+    articles = preview_digest(deps.settings, deps.store, digest, now, approved_only=False)
     return Reply(results_message(articles, deps.settings.timezone, NEXT_HEADING))
 
 
