@@ -1,4 +1,5 @@
-"""Shared fixtures: a Store on each supported database (SQLite file, PostgreSQL schema).
+"""Shared fixtures: a Store on each supported database (SQLite file, PostgreSQL schema),
+a running FakeSlack, SlackDrivers.
 
 PostgreSQL comes from env NEWSDESK_TEST_PG_URL (default: the local test server).
 Each test gets a fresh schema there, dropped afterwards. When the server cannot be
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 if TYPE_CHECKING:
+    from fakeslack import FakeSlack
     from slackdriver import SlackDriver
 
     from bot.store import Store
@@ -88,6 +90,15 @@ def store(db_url: str) -> Iterator[Store]:
     opened = Store(db_url)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    """A started FakeSlack (tests/fakeslack.py) with the default token; stopped afterwards."""
+    from fakeslack import FakeSlack  # here, like the imports of the other fixtures
+
+    with FakeSlack() as running:
+        yield running
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ import socket
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fakeslack import FakeSlack
+from recordfiles import short_record, write_numbered
 
 from bot.blocks import digest_messages
 from bot.claims import DIGEST, DIGEST_EVENT, RUN_LEASE, claim, owner_id
@@ -29,23 +29,6 @@ from bot.store import Store
 NEWS = "C0NEWS"
 DUE = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 NOW = DUE + timedelta(minutes=2)
-RECORD = """---
-title: "Claimed story {n} for the team"
-excerpt: "Story {n}: what happened and why it matters."
-publishedDateTime: 2026-11-20T08:00:00Z
-originalUrl: "https://claim{n}.example.com/story/{n}/"
-quality: {quality}
-heat: {n}
-provider: {{name: "Provider {n}"}}
-topics: [AI]
----
-"""
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as running:
-        yield running
 
 
 @pytest.fixture
@@ -56,17 +39,18 @@ def dead_owner() -> str:
     return f"{socket.gethostname()}:{child.pid}"
 
 
+def record(n: int) -> str:
+    return short_record("Claimed", "claim", n, quality=95 - n)
+
+
 def prepared(tmp_path: Path, fake: FakeSlack, store: Store, count: int) -> tuple[Settings, list]:
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for n in range(1, count + 1):
-        (folder / f"claim{n:02d}.md").write_text(RECORD.format(n=n, quality=95 - n), "utf-8")
+    ids = write_numbered(tmp_path / "articles", "claim", count, record)
     config = tmp_path / "newsdesk.yaml"
     config.write_text(f"content_dir: articles\ndigests:\n  - channel: {NEWS}\n    size: 10\n")
     env = {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.url}
     settings = load_settings(str(config), env)
     rescan(settings, store, NOW - timedelta(minutes=5))
-    return settings, [f"claim{n:02d}" for n in range(1, count + 1)]
+    return settings, ids
 
 
 def post_as_dead_owner(

@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -443,12 +442,6 @@ def test_a_configuration_error_stops_with_the_key(site, key: str) -> None:
 
 
 # --- posting for real, to the fake Slack --------------------------------------------------------
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as slack:
-        yield slack
 
 
 def posting_env(tmp_path: Path, fake: FakeSlack) -> dict[str, str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from fakeslack import FakeSlack
+from recordfiles import rich_record, write_numbered
 
 from bot.article import APPROVED
 from bot.config import Settings, load_settings
@@ -30,34 +31,6 @@ REVIEW = "C0REVIEW"
 SECRET = "DiGeSt-SeCuReD-TOKEN-5e6f+Qq==;MustNotLeak=="
 IMAGE_ERROR = "[ERROR] downloading image failed [json-pointer:/blocks/3/image_url]"
 
-RECORD = """---
-title: "{title}"
-excerpt: "{title}: what happened, why it matters and what comes next for the teams involved."
-publishedDateTime: 2026-11-{day:02d}T08:00:00Z
-originalUrl: "https://news{n}.example.com/2026/story-{n}/"
-quality: {quality}
-heat: {heat}
-provider: {{name: "Provider {n}", domain: "news{n}.example.com"}}
-topics: [AI, Cloud]
-images:
-  - url: "https://img.example.com/{n}.jpg"
-    width: 800
-    height: 400
-related:
-  - title: "Background to story {n}"
-    webUrl: "https://other{n}.example.org/background/"
-    provider: {{name: "Other {n}"}}
-secured: "{secret}"
----
-Editor's note on story {n}: worth a read.
-"""
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as slack:
-        yield slack
-
 
 @pytest.fixture
 def sqlite_store(tmp_path: Path) -> Iterator[Store]:
@@ -67,22 +40,22 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     opened.close()
 
 
+def record(n: int) -> str:
+    title = f"Story number {n} in the news"
+    return rich_record(
+        n,
+        title=title,
+        lead=title,
+        host="news",
+        quality=90 - n,
+        heat=n,
+        day=1 + n % 25,
+        more=f'secured: "{SECRET}"\n',
+    )
+
+
 def write_records(folder: Path, start: int, count: int) -> list[str]:
-    folder.mkdir(parents=True, exist_ok=True)
-    ids = []
-    for n in range(start, start + count):
-        item = f"story{n:02d}"
-        text = RECORD.format(
-            title=f"Story number {n} in the news",
-            n=n,
-            day=1 + n % 25,
-            quality=90 - n,
-            heat=n,
-            secret=SECRET,
-        )
-        (folder / f"{item}.md").write_text(text, encoding="utf-8")
-        ids.append(item)
-    return ids
+    return write_numbered(folder, "story", count, record, start)
 
 
 def configure(tmp_path: Path, fake: FakeSlack, extra: str = "", size: int = 5) -> Settings:

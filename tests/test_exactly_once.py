@@ -9,62 +9,36 @@ and `newsdesk status --json` showing no failure.
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 from fakeslack import FakeSlack
+from newsdeskproc import ROOT, free_port, newsdesk_env, until
+from recordfiles import rich_record, write_numbered
 
 from bot.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
 NEWS = "C0NEWS"
 SECRET = "exactly-once-signing-secret"
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 15.0
 SETTLE_TIMEOUT = 30.0
 QUIET_SECONDS = 1.5  # no new post for this long: the processes are done
-RECORD = """---
-title: "Exactly-once story {n}"
-excerpt: "Story {n}: what happened, why it matters and what comes next for the teams involved."
-publishedDateTime: 2026-11-20T08:00:00Z
-originalUrl: "https://once{n}.example.com/2026/story-{n}/"
-quality: {quality}
-heat: {n}
-provider: {{name: "Provider {n}", domain: "once{n}.example.com"}}
-topics: [AI, Cloud]
-images:
-  - url: "https://img.example.com/{n}.jpg"
-    width: 800
-    height: 400
-related:
-  - title: "Background to story {n}"
-    webUrl: "https://other{n}.example.org/background/"
-    provider: {{name: "Other {n}"}}
+MORE = """\
   - title: "More on story {n}"
     webUrl: "https://more{n}.example.org/more/"
     provider: {{name: "More {n}"}}
----
-Editor's note on story {n}: worth a read.
 """
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as running:
-        yield running
 
 
 @pytest.fixture
@@ -78,33 +52,27 @@ def procs() -> Iterator[list[subprocess.Popen]]:
         proc.wait(timeout=10)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def record(n: int) -> str:
+    return rich_record(
+        n,
+        title=f"Exactly-once story {n}",
+        lead=f"Story {n}",
+        host="once",
+        quality=95 - n,
+        heat=n,
+        more=MORE.format(n=n),
+    )
 
 
 def deployment(tmp_path: Path, fake: FakeSlack, database_url: str, count: int, size: int):
     """(env, item ids): `count` eligible records, a digest due every minute."""
     content = tmp_path / "articles"
-    content.mkdir()
-    ids = []
-    for n in range(1, count + 1):
-        (content / f"once{n:02d}.md").write_text(RECORD.format(n=n, quality=95 - n), "utf-8")
-        ids.append(f"once{n:02d}")
+    ids = write_numbered(content, "once", count, record)
     config = tmp_path / "newsdesk.yaml"
     digest = {"channel": NEWS, "schedule": "* * * * *", "size": size}
     settings = {"content_dir": str(content), "database_url": database_url, "digests": [digest]}
     config.write_text(yaml.safe_dump(settings))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSDESK_"))}
-    env.update(
-        SLACK_BOT_TOKEN=fake.token,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=fake.url,
-        NEWSDESK_CONFIG=str(config),
-        PYTHONUNBUFFERED="1",
-    )
-    return env, ids
+    return newsdesk_env(fake, SECRET, config), ids
 
 
 class Bot:
@@ -157,16 +125,6 @@ def start(procs: list[subprocess.Popen], env: dict[str, str], log: Path) -> Bot:
         )
     procs.append(proc)
     return Bot(proc, port, log)
-
-
-def until(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"{what}: not within {timeout}s")
 
 
 def posted_items(fake: FakeSlack) -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from urllib.error import URLError
 
 import pytest
@@ -22,12 +21,6 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 TOKEN = "xoxb-test-token"
 FAST = FixedValueRetryIntervalCalculator(0.05)
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "hello"}}
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack(TOKEN) as server:
-        yield server
 
 
 def client(fake: FakeSlack, *handlers: object, **kwargs: object) -> WebClient:

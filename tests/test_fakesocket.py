@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fakeslack import FakeSlack
 from slack_sdk import WebClient
@@ -13,12 +11,6 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 TOKEN = "xoxb-test-token"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack(TOKEN) as server:
-        yield server
 
 
 def client(fake: FakeSlack, *handlers: object, **kwargs: object) -> WebClient:

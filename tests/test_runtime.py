@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +18,7 @@ from urllib.parse import urlencode
 import pytest
 import yaml
 from fakeslack import FakeSlack
+from newsdeskproc import ROOT, free_port, newsdesk_env, until
 from slackdriver import block_actions, decoded, post_signed, slash_fields
 
 from bot.article import APPROVED
@@ -29,7 +27,6 @@ from bot.config import load_settings
 from bot.jobs import rescan
 from bot.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "bot" / "examples" / "000_bfb240625840f0a1.txt"
 ITEM = EXAMPLE.stem
 SECRET = "runtime-signing-secret"
@@ -37,18 +34,6 @@ APP_TOKEN = "xapp-1-A0001-test"
 FORM = "application/x-www-form-urlencoded"
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 8.0
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as running:
-        yield running
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def bot_env(tmp_path: Path, fake: FakeSlack, **extra: str) -> dict[str, str]:
@@ -59,14 +44,7 @@ def bot_env(tmp_path: Path, fake: FakeSlack, **extra: str) -> dict[str, str]:
     config = tmp_path / "newsdesk.yaml"
     database = f"sqlite:///{tmp_path / 'newsdesk.db'}"
     config.write_text(yaml.safe_dump({"content_dir": str(content), "database_url": database}))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSDESK_"))}
-    env.update(
-        SLACK_BOT_TOKEN=fake.token,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=fake.url,
-        NEWSDESK_CONFIG=str(config),
-        PYTHONUNBUFFERED="1",
-    )
+    env = newsdesk_env(fake, SECRET, config)
     env.update(extra)
     return {k: v for k, v in env.items() if v}  # an empty value means "unset"
 
@@ -114,17 +92,6 @@ def slash(base_url: str, text: str, fake: FakeSlack) -> tuple[int, dict | str]:
     body = urlencode(command_fields(text, fake)).encode()
     status, raw = post_signed(base_url, body, FORM, SECRET)
     return status, decoded(raw)
-
-
-def until(check, timeout: float = 10.0):
-    """Poll `check()` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def share_buttons(body: dict | str) -> list[str]:

@@ -7,17 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from recordfiles import write
 
 from bot import safeyaml
 from bot.content import RecordError, parse_record
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, str):
-        text = text.encode("utf-8")
-    path.write_bytes(text)
-    return path
 
 
 def reason(tmp_path: Path, text: str | bytes, name: str = "bad.md") -> str:

@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fakeslack import FakeSlack
+from newsdeskproc import until
+from recordfiles import short_record, write_numbered
 
 from bot.config import Settings, load_settings
 from bot.jobs import catch_up, due_time, rescan
@@ -33,43 +35,26 @@ NEWS = "C0NEWS"
 BERLIN, NEW_YORK = "Europe/Berlin", "America/New_York"
 GRACE = timedelta(minutes=120)  # the default misfire_grace_minutes
 DUE_SUBPROCESS_TIMEOUT = 20.0
-RECORD = """---
-title: "Scheduled story {n} for the team"
-excerpt: "Story {n}: what happened and why it matters."
-publishedDateTime: 2026-11-20T08:00:00Z
-originalUrl: "https://sched{n}.example.com/story/{n}/"
-quality: {quality}
-heat: {n}
-provider: {{name: "Provider {n}"}}
-topics: [AI]
----
-"""
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as running:
-        yield running
+def record(n: int) -> str:
+    return short_record("Scheduled", "sched", n, quality=95 - n)
 
 
-def write_records(folder: Path, count: int) -> list[str]:
-    """`count` eligible records, best first (quality falls with n)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    ids = []
-    for n in range(1, count + 1):
-        (folder / f"sched{n:02d}.md").write_text(RECORD.format(n=n, quality=95 - n), "utf-8")
-        ids.append(f"sched{n:02d}")
-    return ids
-
-
-def configure(tmp_path: Path, fake: FakeSlack, schedule: str, size: int = 5) -> Settings:
+def configure(
+    tmp_path: Path, fake: FakeSlack, schedule: str, count: int, size: int = 5
+) -> tuple[Settings, list[str]]:
+    """Settings of one digest on `schedule`, and the ids of `count` eligible records, best
+    first (quality falls with n)."""
     config = tmp_path / "newsdesk.yaml"
     config.write_text(
         f"content_dir: articles\ndigests:\n  - channel: {NEWS}\n"
         f'    schedule: "{schedule}"\n    size: {size}\n',
         encoding="utf-8",
     )
-    return load_settings(str(config), {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.url})
+    env = {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.url}
+    settings = load_settings(str(config), env)
+    return settings, write_numbered(settings.content_dir, "sched", count, record)
 
 
 def posted_items(fake: FakeSlack) -> list[str]:
@@ -209,8 +194,7 @@ def test_an_hourly_schedule_runs_every_real_hour_through_the_repeated_hour() -> 
 def test_a_digest_missed_30_minutes_ago_is_run_at_start_up(
     tmp_path: Path, fake: FakeSlack, store: Store
 ) -> None:
-    settings = configure(tmp_path, fake, "0 9 * * *")
-    ids = write_records(settings.content_dir, 3)
+    settings, ids = configure(tmp_path, fake, "0 9 * * *", 3)
     now = utc(2026, 11, 27, 9, 30)
     rescan(settings, store, now)
 
@@ -226,8 +210,7 @@ def test_a_digest_missed_30_minutes_ago_is_run_at_start_up(
 def test_a_digest_missed_beyond_the_grace_period_is_reported_not_posted(
     tmp_path: Path, fake: FakeSlack, store: Store
 ) -> None:
-    settings = configure(tmp_path, fake, "0 9 * * *", size=2)
-    ids = write_records(settings.content_dir, 4)
+    settings, ids = configure(tmp_path, fake, "0 9 * * *", 4, size=2)
     client = make_client(settings)
     yesterday = utc(2026, 11, 26, 9, 5)
     rescan(settings, store, yesterday)
@@ -258,8 +241,7 @@ def test_a_first_start_long_after_the_schedule_reports_nothing(
 ) -> None:
     """No earlier run of this schedule in the store: nothing was "missed" here (see
     `_report_missed`), and nothing is posted outside the grace period."""
-    settings = configure(tmp_path, fake, "0 9 * * *")
-    write_records(settings.content_dir, 2)
+    settings, _ = configure(tmp_path, fake, "0 9 * * *", 2)
     now = utc(2026, 11, 27, 12, 0)
     rescan(settings, store, now)
 
@@ -271,8 +253,7 @@ def test_a_first_start_long_after_the_schedule_reports_nothing(
 def test_several_missed_fire_times_make_one_run(
     tmp_path: Path, fake: FakeSlack, store: Store
 ) -> None:
-    settings = configure(tmp_path, fake, "*/10 * * * *", size=2)
-    ids = write_records(settings.content_dir, 6)
+    settings, ids = configure(tmp_path, fake, "*/10 * * * *", 6, size=2)
     client = make_client(settings)
     rescan(settings, store, utc(2026, 11, 27, 6, 0, 30))
     catch_up(settings, store, client, utc(2026, 11, 27, 6, 0, 30))  # last run before going down
@@ -291,8 +272,7 @@ def test_several_missed_fire_times_make_one_run(
 
 
 def test_catching_up_twice_posts_once(tmp_path: Path, fake: FakeSlack, store: Store) -> None:
-    settings = configure(tmp_path, fake, "0 9 * * *")
-    ids = write_records(settings.content_dir, 3)
+    settings, ids = configure(tmp_path, fake, "0 9 * * *", 3)
     client = make_client(settings)
     now = utc(2026, 11, 27, 9, 30)
     rescan(settings, store, now)
@@ -310,16 +290,6 @@ def test_catching_up_twice_posts_once(tmp_path: Path, fake: FakeSlack, store: St
 # --- the Scheduler (APScheduler 3) --------------------------------------------------------
 
 
-def wait_until(check, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
 def run_statuses(store: Store) -> list[str]:
     return [r["status"] for r in store.recent_runs()]
 
@@ -327,13 +297,13 @@ def run_statuses(store: Store) -> list[str]:
 def test_the_scheduler_posts_a_due_digest_once_at_start_up_and_stops_promptly(
     tmp_path: Path, fake: FakeSlack, store: Store
 ) -> None:
-    settings = configure(tmp_path, fake, "* * * * *", size=5)
-    ids = write_records(settings.content_dir, 4)  # not scanned yet: start-up reads them
+    # The records are not scanned yet: start-up reads them.
+    settings, ids = configure(tmp_path, fake, "* * * * *", 4, size=5)
     clock_now = utc(2026, 11, 27, 9, 0, 30)
     scheduler = Scheduler(settings, store, make_client(settings), clock=lambda: clock_now)
     scheduler.start()
     try:
-        wait_until(lambda: run_statuses(store) == ["done"])
+        until(lambda: run_statuses(store) == ["done"], pause=0.05)
         jobs = scheduler.next_runs()
         assert {"rescan", f"digest:{NEWS}"} <= set(jobs)
         upcoming = jobs[f"digest:{NEWS}"]
@@ -355,8 +325,7 @@ def test_the_scheduler_posts_a_due_digest_once_at_start_up_and_stops_promptly(
 def test_a_failing_job_is_logged_and_the_scheduler_goes_on(
     tmp_path: Path, fake: FakeSlack, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = configure(tmp_path, fake, "0 9 * * *")
-    ids = write_records(settings.content_dir, 2)
+    settings, ids = configure(tmp_path, fake, "0 9 * * *", 2)
     clock_now = utc(2026, 11, 27, 9, 10)
     rescan(settings, store, clock_now)  # the articles are in the store already
     gone = dataclasses.replace(settings, content_dir=tmp_path / "unmounted")  # a bad folder
@@ -364,7 +333,7 @@ def test_a_failing_job_is_logged_and_the_scheduler_goes_on(
     caplog.set_level(logging.ERROR, logger="bot.scheduler")
     scheduler.start()
     try:
-        wait_until(lambda: run_statuses(store) == ["done"])
+        until(lambda: run_statuses(store) == ["done"], pause=0.05)
         jobs = scheduler.next_runs()  # still scheduled after the failure
     finally:
         scheduler.shutdown(wait=True)

@@ -209,6 +209,16 @@ def slow_request(port: int, result: list) -> threading.Thread:
     return thread
 
 
+def serving_a_slow_request(
+    fake: FakeSlack, seen: Handlers
+) -> tuple[HttpServer, threading.Thread, list]:
+    """A started server of its own, with one slow request in flight (answer into `result`)."""
+    srv = HttpServer(make_app(fake, seen), host="127.0.0.1", port=0)
+    srv.start()
+    result: list = []
+    return srv, slow_request(srv.port, result), result
+
+
 def test_slow_handler_does_not_block_a_fast_request(server: HttpServer, seen: Handlers) -> None:
     result: list = []
     thread = slow_request(server.port, result)
@@ -223,10 +233,7 @@ def test_slow_handler_does_not_block_a_fast_request(server: HttpServer, seen: Ha
 
 
 def test_stop_is_graceful_prompt_and_closes_the_port(fake: FakeSlack, seen: Handlers) -> None:
-    srv = HttpServer(make_app(fake, seen), host="127.0.0.1", port=0)
-    srv.start()
-    result: list = []
-    thread = slow_request(srv.port, result)
+    srv, thread, result = serving_a_slow_request(fake, seen)
     assert seen.slow_started.wait(5)
     began = time.monotonic()
     srv.stop(timeout=5)
@@ -252,10 +259,7 @@ def test_stop_closes_idle_keep_alive_connections_quickly(fake: FakeSlack, seen: 
 
 
 def test_stop_timeout_cuts_off_a_request_with_503(fake: FakeSlack, seen: Handlers) -> None:
-    srv = HttpServer(make_app(fake, seen), host="127.0.0.1", port=0)
-    srv.start()
-    result: list = []
-    thread = slow_request(srv.port, result)
+    srv, thread, result = serving_a_slow_request(fake, seen)
     assert seen.slow_started.wait(5)
     began = time.monotonic()
     srv.stop(timeout=0.1)

@@ -5,7 +5,6 @@ What counts is what Slack would have received and kept: the fake records every r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -19,12 +18,6 @@ from bot.slack import error_code, make_client, post, update
 
 CHANNEL = "C0NEWS"
 IMAGE_ERROR = "[ERROR] downloading image failed [json-pointer:/blocks/2/image_url]"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as slack:
-        yield slack
 
 
 def settings_for(fake: FakeSlack, token: str | None = None) -> Settings:
