@@ -276,4 +276,5 @@ def test_sigterm_during_a_digest_exits_0_only_after_the_digest_is_complete(
     assert took >= 1.0  # it waited for the posts instead of leaving half a digest
     assert_each_item_posted_once(fake, database, ids)
     report = assert_no_failure(env, [bot])
-    assert [r["status"] for r in report["last_runs"]] == ["done"]
+    # The schedule fires every minute: a later tick may add an "empty" run (nothing left).
+    assert [r["status"] for r in report["last_runs"] if r["status"] != "empty"] == ["done"]
