@@ -42,13 +42,14 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # `bot` and `fakeslack` imports
 from fakeslack import FakeSlack  # noqa: E402
 from gen_records import generate  # noqa: E402
 
-from bot.article import Secret  # noqa: E402
-from bot.blocks import ITEM_BLOCK_ID, digest_messages  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
-from bot.digest import preview_digest, run_digest  # noqa: E402
-from bot.jobs import rescan  # noqa: E402
-from bot.slack import make_client  # noqa: E402
-from bot.store import Store  # noqa: E402
+from bot.publishing.digest import preview_digest, run_digest  # noqa: E402
+from bot.publishing.jobs import rescan  # noqa: E402
+from bot.secret import Secret  # noqa: E402
+from bot.slack.blockkit.cards import ITEM_BLOCK_ID  # noqa: E402
+from bot.slack.blockkit.packing import digest_messages  # noqa: E402
+from bot.slack.client import make_client  # noqa: E402
+from bot.store.store import Store  # noqa: E402
 
 CHANNEL = "C0BENCH"
 SIZE = 10

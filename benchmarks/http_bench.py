@@ -1,4 +1,4 @@
-"""Load benchmark: bot.server.HttpServer against Bolt's development server (``App.start``).
+"""Load benchmark: bot.app.server.HttpServer against Bolt's development server (``App.start``).
 
 Run ``python benchmarks/http_bench.py [--seconds 10] [--connections 32] [--repeat 1]``.
 It starts a FakeSlack (for Bolt's ``auth.test``), then for each server in turn a subprocess
@@ -110,7 +110,7 @@ def serve(kind: str, port: int, slack_url: str) -> None:
     if kind != "httpserver":  # no per-request log lines: they would only slow it down
         app.start(port=port, http_server_logger_enabled=False)  # SIGTERM ends it
         return
-    from bot.server import HttpServer
+    from bot.app.server import HttpServer
 
     server = HttpServer(app, host="127.0.0.1", port=port)
     for sig in (signal.SIGTERM, signal.SIGINT):

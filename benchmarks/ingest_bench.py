@@ -49,10 +49,12 @@ import ftfy
 import yaml
 from gen_records import REFERENCE_NOW, generate, record_fields
 
-from bot.article import REJECTED, Article, Image, Provider, Record, Related, ScanResult, Secret
-from bot.scan import scan
-from bot.select import Policy, pick
-from bot.store import Store
+from bot.config import Policy
+from bot.content.article import REJECTED, Article, Image, Provider, Record, Related, ScanResult
+from bot.content.scan import scan
+from bot.content.select import pick
+from bot.secret import Secret
+from bot.store.store import Store
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CHANNEL = "C0BENCH"

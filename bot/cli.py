@@ -12,17 +12,19 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.article import Article
-from bot.blocks import card_message, digest_messages, review_message
+from bot.clock import utcnow
 from bot.config import EXAMPLES_DIR, ConfigError, DigestSettings, Settings, load_settings
-from bot.deps import utcnow
-from bot.digest import preview_digest, preview_review, run_digest, run_review
-from bot.jobs import rescan
-from bot.mrkdwn import long_date
+from bot.content.article import Article
+from bot.content.dates import long_date
+from bot.content.scan import scan
+from bot.publishing.digest import preview_digest, preview_review, run_digest, run_review
+from bot.publishing.jobs import rescan
 from bot.render import card_html, card_text, digest_text, safe
-from bot.scan import scan
+from bot.slack.blockkit.cards import card_message
+from bot.slack.blockkit.messages import review_message
+from bot.slack.blockkit.packing import digest_messages
 from bot.status import as_text, collect, redact_url
-from bot.store import Store
+from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +201,7 @@ def _client(settings: Settings):
     if settings.bot_token is None:
         print(f"newsdesk: {NO_TOKEN}", file=sys.stderr)
         raise SystemExit(2)
-    from bot.slack import make_client
+    from bot.slack.client import make_client
 
     return make_client(settings)
 

@@ -18,9 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from bot.article import Secret
 from bot.cron import cron_trigger
-from bot.select import Policy
+from bot.secret import Secret
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 DEFAULT_DB = "sqlite:///newsdesk.db"
@@ -44,6 +43,23 @@ TOP_KEYS = {
 }
 REVIEW_KEYS = {"channel", "approvers", "schedule", "batch"}
 DIGEST_KEYS = {"channel", "schedule", "size", "topics", "quality_min"}
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """What one digest or review batch accepts.
+
+    `topics` empty means any topic. `max_age_days` None means no age limit; an
+    item whose publication date is unknown is never considered too old, because
+    rejecting it would silently hide every undated record. `per_provider` below 1
+    means no cap (a cap of zero would pick nothing, which nobody configures on purpose).
+    """
+
+    size: int = 5
+    quality_min: int = 50
+    topics: tuple[str, ...] = ()
+    max_age_days: int | None = None
+    per_provider: int = 2
 
 
 class ConfigError(ValueError):

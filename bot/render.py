@@ -12,8 +12,8 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import tzinfo
 
-from bot.article import Article
-from bot.mrkdwn import readable_date
+from bot.content.article import Article
+from bot.content.dates import readable_date
 
 WIDTH = 88
 KEEP = frozenset("\n\u200c\u200d")

@@ -1,7 +1,7 @@
 """`newsdesk run`: the whole bot in one process (SPEC §6).
 
 Opens the store and a Slack client, builds the Bolt app, starts the scheduler (content
-rescans, digests, review rounds, start-up catch-up: see bot.scheduler), and serves Slack
+rescans, digests, review rounds, start-up catch-up: see bot.publishing.scheduler), and serves Slack
 either over Socket Mode (when SLACK_APP_TOKEN is set) or over HTTP on $PORT.
 SIGTERM/SIGINT stop it cleanly: no new requests, the scheduler's running job and the
 executor's in-flight work (a digest being posted, a decision being shown) finish, then the
@@ -21,13 +21,13 @@ from typing import Any, Protocol
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-from bot.app import NO_SECRET, WORKERS, create_app, socket_mode
+from bot.app.app import NO_SECRET, WORKERS, create_app, socket_mode
+from bot.app.server import HttpServer
 from bot.config import Settings
-from bot.scheduler import Scheduler
-from bot.server import HttpServer
-from bot.slack import make_client
+from bot.publishing.scheduler import Scheduler
+from bot.slack.client import make_client
 from bot.status import redact_url
-from bot.store import Store
+from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 

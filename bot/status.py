@@ -9,7 +9,7 @@ from typing import Any
 from bot.config import Settings
 from bot.cron import cron_trigger
 from bot.render import safe
-from bot.store import Store
+from bot.store.store import Store
 
 BAD_FILES_SHOWN = 20
 RUNS_SHOWN = 8

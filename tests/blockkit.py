@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.article import Article, Image, Provider, Related
-from bot.cards import Message
+from bot.content.article import Article, Image, Provider, Related
+from bot.slack.blockkit.cards import Message
 
 LA = ZoneInfo("America/Los_Angeles")
 DAY = date(2026, 11, 26)

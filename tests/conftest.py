@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from fakeslack import FakeSlack
     from slackdriver import SlackDriver
 
-    from bot.store import Store
+    from bot.store.store import Store
 
 PG_DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -85,7 +85,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def store(db_url: str) -> Iterator[Store]:
     """A Store on an empty database, once per supported backend."""
-    from bot.store import Store  # here, so a broken store cannot stop unrelated tests
+    from bot.store.store import Store  # here, so a broken store cannot stop unrelated tests
 
     opened = Store(db_url)
     yield opened

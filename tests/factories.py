@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.article import Article, Provider, Record, Secret
+from bot.content.article import Article, Provider, Record
+from bot.secret import Secret
 
 
 def make_record(item_id: str, **fields: Any) -> Record:

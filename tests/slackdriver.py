@@ -32,12 +32,12 @@ from urllib.parse import urlencode
 import yaml
 from fakeslack import APP_ID, FakeSlack
 
-from bot.app import create_app
-from bot.article import Record, ScanResult
+from bot.app.app import create_app
+from bot.app.server import HttpServer
 from bot.config import Settings, load_settings
-from bot.server import HttpServer
-from bot.slack import make_client
-from bot.store import Store
+from bot.content.article import Record, ScanResult
+from bot.slack.client import make_client
+from bot.store.store import Store
 
 TEAM_ID = "T0001"
 TEAM_DOMAIN = "newsroom"

@@ -1,7 +1,7 @@
 """Test infrastructure: `limit_problems` checks any Slack payload against Block Kit limits.
 
 Pure: a message dict in, one line per broken limit out (no I/O). The builders cut their
-text to the limits in `bot.limits`; this checker proves every payload does.
+text to the limits in `bot.slack.blockkit.limits`; this checker proves every payload does.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from bot.limits import (
+from bot.slack.blockkit.limits import (
     ACTIONS_ELEMENTS_MAX,
     ALT_TEXT_MAX,
     BLOCKS_TEXT_MAX,
@@ -31,7 +31,7 @@ from bot.limits import (
     collect,
     text_size,
 )
-from bot.mrkdwn import safe_url
+from bot.slack.blockkit.mrkdwn import safe_url
 
 # (path inside a node of that type, maximum length); "*" walks every list item.
 _RULES: dict[str, tuple[tuple[str, int], ...]] = {

@@ -11,12 +11,13 @@ import pytest
 from factories import make_record
 from slackdriver import SlackDriver
 
-from bot.article import APPROVED, REJECTED, Image
-from bot.blocks import ACTION_APPROVE, ACTION_EDIT, ACTION_READ, ACTION_REJECT, ACTION_SHARE
-from bot.digest import run_review
-from bot.listeners.actions import GONE, REFUSAL
-from bot.listeners.views import EDIT_CALLBACK_ID, EXCERPT_BLOCK, TITLE_BLOCK
-from bot.slack import make_client
+from bot.app.listeners.actions import GONE, REFUSAL
+from bot.app.listeners.views import EDIT_CALLBACK_ID, EXCERPT_BLOCK, TITLE_BLOCK
+from bot.content.article import APPROVED, REJECTED, Image
+from bot.publishing.digest import run_review
+from bot.slack.blockkit.cards import ACTION_READ, ACTION_SHARE
+from bot.slack.blockkit.messages import ACTION_APPROVE, ACTION_EDIT, ACTION_REJECT
+from bot.slack.client import make_client
 
 REVIEW = "CREVIEW"
 EDITOR, OTHER, READER = "UEDITOR", "UOTHER", "UREADER"

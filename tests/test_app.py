@@ -14,11 +14,11 @@ from factories import make_record
 from fakeslack import FakeSlack
 from slackdriver import SlackDriver, post_signed, signature_headers
 
-from bot.app import create_app, registered_commands, registered_events
-from bot.article import Secret
+from bot.app.app import create_app, registered_commands, registered_events
 from bot.config import ConfigError, Settings
-from bot.slack import make_client
-from bot.store import Store
+from bot.secret import Secret
+from bot.slack.client import make_client
+from bot.store.store import Store
 
 Driver = Callable[..., SlackDriver]
 FORM = "application/x-www-form-urlencoded"

@@ -11,8 +11,8 @@ import pytest
 from fakeslack import FakeSlack
 from slack_sdk import WebClient
 
-from bot.approvers import Approvers
 from bot.config import ReviewSettings, Settings
+from bot.publishing.approvers import Approvers
 
 GROUP = "SEDITORS"
 OTHER_GROUP = "SDESK"
@@ -111,7 +111,7 @@ def test_a_slack_error_denies_with_a_warning_and_is_retried_next_time(
 ) -> None:
     check = approvers(tmp_path, fake, "UEDITOR", GROUP)
     fake.fail(LIST_METHOD, "error", error=error)
-    with caplog.at_level(logging.WARNING, logger="bot.approvers"):
+    with caplog.at_level(logging.WARNING, logger="bot.publishing.approvers"):
         assert not check.allows("UMEMBER")
     assert GROUP in caplog.text and error in caplog.text
     assert fake.token not in caplog.text

@@ -1,4 +1,4 @@
-"""One article as a card: what people see in Slack from `bot.cards`."""
+"""One article as a card: what people see in Slack from `bot.slack.blockkit.cards`."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from blockkit import LA, buttons_of, hostile, huge, make, types
 
-from bot.article import Image, Provider
-from bot.cards import ACTION_READ, article_blocks, card_message
+from bot.content.article import Image, Provider
+from bot.slack.blockkit.cards import ACTION_READ, article_blocks, card_message
 
 
 def test_hostile_text_is_shown_literally() -> None:

@@ -17,14 +17,14 @@ import pytest
 from fakeslack import FakeSlack
 from recordfiles import short_record, write_numbered
 
-from bot.blocks import digest_messages
-from bot.claims import DIGEST, DIGEST_EVENT, RUN_LEASE, claim, owner_id
 from bot.config import Settings, load_settings
-from bot.digest import run_digest
-from bot.jobs import catch_up, rescan
-from bot.slack import make_client, post
+from bot.publishing.claims import DIGEST, DIGEST_EVENT, RUN_LEASE, claim, owner_id
+from bot.publishing.digest import run_digest
+from bot.publishing.jobs import catch_up, rescan
+from bot.slack.blockkit.packing import digest_messages
+from bot.slack.client import make_client, post
 from bot.status import collect
-from bot.store import Store
+from bot.store.store import Store
 
 NEWS = "C0NEWS"
 DUE = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -220,9 +220,9 @@ def test_a_channel_held_past_the_wait_fails_visibly(
     tmp_path: Path, fake: FakeSlack, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another live run keeps the channel: this run gives up, and `status` says so."""
-    import bot.claims
+    import bot.publishing.claims
 
-    monkeypatch.setattr(bot.claims, "CLAIM_WAIT_SECONDS", 0.3)
+    monkeypatch.setattr(bot.publishing.claims, "CLAIM_WAIT_SECONDS", 0.3)
     settings, _ = prepared(tmp_path, fake, store, 2)
     store.claim_run(DIGEST, NEWS, DUE, NOW, owner=owner_id())  # live: this very process
 

@@ -16,8 +16,8 @@ import pytest
 from factories import make_record
 from slackdriver import SlackDriver
 
-from bot.article import APPROVED
-from bot.blocks import ACTION_SHARE
+from bot.content.article import APPROVED
+from bot.slack.blockkit.cards import ACTION_SHARE
 
 Driver = Callable[..., SlackDriver]
 ACK_BUDGET = 0.5  # seconds; Slack allows 3, a good app answers at once

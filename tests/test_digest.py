@@ -18,13 +18,19 @@ import pytest
 from fakeslack import FakeSlack
 from recordfiles import rich_record, write_numbered
 
-from bot.article import APPROVED
 from bot.config import Settings, load_settings
-from bot.digest import find_posted, preview_digest, preview_review, run_digest, run_review
-from bot.jobs import rescan
-from bot.slack import make_client
+from bot.content.article import APPROVED
+from bot.publishing.digest import (
+    find_posted,
+    preview_digest,
+    preview_review,
+    run_digest,
+    run_review,
+)
+from bot.publishing.jobs import rescan
+from bot.slack.client import make_client
 from bot.status import as_text, collect
-from bot.store import Store
+from bot.store.store import Store
 
 NEWS = "C0NEWS"
 REVIEW = "C0REVIEW"

@@ -12,13 +12,13 @@ from factories import make_record
 from slackdriver import SlackDriver
 from slacklimits import view_problems
 
-from bot.article import APPROVED
-from bot.blocks import ACTION_APPROVE, ACTION_EDIT, ACTION_REJECT
-from bot.digest import run_review
-from bot.home import QUEUE_HEADING
-from bot.listeners.actions import REFUSAL
-from bot.listeners.events import EVENTS
-from bot.slack import make_client
+from bot.app.home import QUEUE_HEADING
+from bot.app.listeners.actions import REFUSAL
+from bot.app.listeners.events import EVENTS
+from bot.content.article import APPROVED
+from bot.publishing.digest import run_review
+from bot.slack.blockkit.messages import ACTION_APPROVE, ACTION_EDIT, ACTION_REJECT
+from bot.slack.client import make_client
 
 REVIEW = "CREVIEW"
 EDITOR, READER = "UEDITOR", "UREADER"

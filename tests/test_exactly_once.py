@@ -26,7 +26,7 @@ from fakeslack import FakeSlack
 from newsdeskproc import ROOT, free_port, newsdesk_env, until
 from recordfiles import rich_record, write_numbered
 
-from bot.store import Store
+from bot.store.store import Store
 
 NEWS = "C0NEWS"
 SECRET = "exactly-once-signing-secret"

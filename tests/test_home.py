@@ -10,9 +10,10 @@ import pytest
 from factories import make_record
 from slacklimits import view_problems
 
-from bot.article import Article, Image, Provider, Related
-from bot.blocks import ACTION_APPROVE, ACTION_EDIT, ACTION_READ, ACTION_REJECT
-from bot.home import PUBLISHED_EMPTY, QUEUE_EMPTY, QUEUE_HEADING, home_view
+from bot.app.home import PUBLISHED_EMPTY, QUEUE_EMPTY, QUEUE_HEADING, home_view
+from bot.content.article import Article, Image, Provider, Related
+from bot.slack.blockkit.cards import ACTION_READ
+from bot.slack.blockkit.messages import ACTION_APPROVE, ACTION_EDIT, ACTION_REJECT
 
 WHEN = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import Settings, load_settings
-from bot.digest import preview_digest
-from bot.jobs import rescan
-from bot.store import Store
+from bot.publishing.digest import preview_digest
+from bot.publishing.jobs import rescan
+from bot.store.store import Store
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=5)

@@ -12,12 +12,12 @@ import yaml
 from jsonschema import Draft7Validator
 from slackdriver import SlackDriver
 
-from bot.app import registered_commands, registered_events
+from bot.app.app import registered_commands, registered_events
 
 Driver = Callable[..., SlackDriver]
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "manifest.yaml"
-SCHEMA = ROOT.parent / "shared" / "slack-manifest-schema" / "manifest.schema.1.0.0.json"
+SCHEMA = ROOT / "tests" / "vendor" / "slack-manifest-schema" / "manifest.schema.1.0.0.json"
 
 # Web API methods the code calls -> the bot scopes any one of which allows the call.
 METHOD_SCOPES: dict[str, set[str]] = {

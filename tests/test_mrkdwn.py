@@ -8,13 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.mrkdwn import (
+from bot.content.dates import long_date, readable_date
+from bot.slack.blockkit.mrkdwn import (
     ELLIPSIS,
     escape,
     escape_cut,
     link,
-    long_date,
-    readable_date,
     safe_url,
     slack_date,
     truncate,

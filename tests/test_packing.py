@@ -1,4 +1,4 @@
-"""Search results and digests: cards packed into messages by `bot.packing`."""
+"""Search results and digests: cards packed into messages by `bot.slack.blockkit.packing`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from blockkit import DAY, LA, buttons_of, make, types
 from slacklimits import limit_problems
 
-from bot.cards import ACTION_READ, ACTION_SHARE, Message
-from bot.packing import digest_messages, results_message
+from bot.slack.blockkit.cards import ACTION_READ, ACTION_SHARE, Message
+from bot.slack.blockkit.packing import digest_messages, results_message
 
 
 def test_results_have_share_and_read_buttons_and_no_images() -> None:

@@ -11,7 +11,7 @@ import unicodedata
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.article import Article, Image, Provider, Related
+from bot.content.article import Article, Image, Provider, Related
 from bot.render import card_html, card_text, digest_text
 
 WHEN = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""Tests for bot.repair: mojibake, entities, tags and whitespace in record text."""
+"""Tests for bot.content.repair: mojibake, entities, tags and whitespace in record text."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import ftfy
 import pytest
 
-from bot import content
-from bot.repair import repair_c1, repair_text
+from bot.content import records as content
+from bot.content.repair import repair_c1, repair_text
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "bot" / "examples"
 _C1 = re.compile("[\x80-\x9f]")

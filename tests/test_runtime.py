@@ -21,11 +21,11 @@ from fakeslack import FakeSlack
 from newsdeskproc import ROOT, free_port, newsdesk_env, until
 from slackdriver import block_actions, decoded, post_signed, slash_fields
 
-from bot.article import APPROVED
-from bot.blocks import ACTION_SHARE
 from bot.config import load_settings
-from bot.jobs import rescan
-from bot.store import Store
+from bot.content.article import APPROVED
+from bot.publishing.jobs import rescan
+from bot.slack.blockkit.cards import ACTION_SHARE
+from bot.store.store import Store
 
 EXAMPLE = ROOT / "bot" / "examples" / "000_bfb240625840f0a1.txt"
 ITEM = EXAMPLE.stem

@@ -1,4 +1,4 @@
-"""Tests for bot.safeyaml, through record parsing: syntax errors, tags, aliases, nesting."""
+"""Tests for bot.content.safeyaml, through record parsing: syntax errors, tags, aliases, nesting."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 import yaml
 from recordfiles import write
 
-from bot import safeyaml
-from bot.content import RecordError, parse_record
+from bot.content import safeyaml
+from bot.content.records import RecordError, parse_record
 
 
 def reason(tmp_path: Path, text: str | bytes, name: str = "bad.md") -> str:

@@ -1,4 +1,4 @@
-"""Tests for bot.scan: walking the content folder, incremental rescans, bad files."""
+"""Tests for bot.content.scan: walking the content folder, incremental rescans, bad files."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from recordfiles import record_text, write
 
-from bot.scan import scan
+from bot.content.scan import scan
 
 
 def test_scan_is_recursive_and_skips_hidden_and_foreign_files(tmp_path: Path) -> None:
@@ -82,7 +82,7 @@ def test_bad_files_never_stop_the_scan(tmp_path: Path, caplog: pytest.LogCapture
     write(tmp_path / "good.md", record_text(title="Good"))
     big = write(tmp_path / "big.md", record_text(body="x" * (1024 * 1024 + 1)))
     broken = write(tmp_path / "broken.md", b"\xff\xfe not text")
-    with caplog.at_level(logging.WARNING, logger="bot.scan"):
+    with caplog.at_level(logging.WARNING, logger="bot.content.scan"):
         result = scan(tmp_path)
     assert [r.article.title for r in result.records] == ["Good"]
     reasons = {b.path: b.reason for b in result.bad}

@@ -24,11 +24,11 @@ from newsdeskproc import until
 from recordfiles import short_record, write_numbered
 
 from bot.config import Settings, load_settings
-from bot.jobs import catch_up, due_time, rescan
-from bot.scheduler import Scheduler
-from bot.slack import make_client
+from bot.publishing.jobs import catch_up, due_time, rescan
+from bot.publishing.scheduler import Scheduler
+from bot.slack.client import make_client
 from bot.status import collect
-from bot.store import Store
+from bot.store.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 NEWS = "C0NEWS"
@@ -123,7 +123,7 @@ def due_times_bounded(cron: str, zone: str, nows: list[datetime]) -> list[str | 
 import json, signal, sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
-from bot.jobs import due_time
+from bot.publishing.jobs import due_time
 
 def hang(*_):
     raise TimeoutError
@@ -330,7 +330,7 @@ def test_a_failing_job_is_logged_and_the_scheduler_goes_on(
     rescan(settings, store, clock_now)  # the articles are in the store already
     gone = dataclasses.replace(settings, content_dir=tmp_path / "unmounted")  # a bad folder
     scheduler = Scheduler(gone, store, make_client(settings), clock=lambda: clock_now)
-    caplog.set_level(logging.ERROR, logger="bot.scheduler")
+    caplog.set_level(logging.ERROR, logger="bot.publishing.scheduler")
     scheduler.start()
     try:
         until(lambda: run_statuses(store) == ["done"], pause=0.05)
@@ -338,7 +338,7 @@ def test_a_failing_job_is_logged_and_the_scheduler_goes_on(
     finally:
         scheduler.shutdown(wait=True)
 
-    failures = [r for r in caplog.records if r.name == "bot.scheduler"]
+    failures = [r for r in caplog.records if r.name == "bot.publishing.scheduler"]
     assert any("rescan job failed" in r.getMessage() for r in failures)
     assert any("unmounted" in str(r.exc_info[1]) for r in failures if r.exc_info)
     assert jobs["rescan"] is not None and jobs[f"digest:{NEWS}"] is not None

@@ -1,4 +1,4 @@
-"""Tests for bot.select and bot.urls: dedupe keys, ranking, eligibility and picking."""
+"""Tests for bot.content.select and bot.content.urls: dedupe keys, ranking, eligibility, picking."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot import select as select_module
-from bot.article import Article, Provider
-from bot.select import (
+from bot.content import select as select_module
+from bot.content.article import Article, Provider
+from bot.content.select import (
     Candidate,
     Policy,
     candidate_of,
@@ -22,7 +22,7 @@ from bot.select import (
     rank_key,
     title_key,
 )
-from bot.urls import canonical_url
+from bot.content.urls import canonical_url
 
 NOW = datetime(2021, 4, 25, 12, 0, tzinfo=UTC)
 SEED_PATH = "/2021/04/19/chinas-exascale-prototype-supercomputer-tests-ai-workloads"

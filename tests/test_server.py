@@ -16,7 +16,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from bot.server import HttpServer
+from bot.app.server import HttpServer
 
 SECRET = "test-signing-secret"
 FORM = "application/x-www-form-urlencoded"

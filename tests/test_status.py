@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.article import APPROVED, REJECTED
 from bot.config import Settings, load_settings
-from bot.jobs import rescan
+from bot.content.article import APPROVED, REJECTED
+from bot.publishing.jobs import rescan
 from bot.status import as_text, collect, next_runs
-from bot.store import Store
+from bot.store.store import Store
 
 FRIDAY = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # Friday 10:00 in New York
 SECRET = "StAtUs-SeCuReD-9c1f0e+Zq==;NoShow=="

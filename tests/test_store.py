@@ -13,9 +13,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from bot.article import APPROVED, REJECTED, BadFile, Provider, ScanResult, Secret
-from bot.select import candidate_of, rank
-from bot.store import Store
+from bot.content.article import APPROVED, REJECTED, BadFile, Provider, ScanResult
+from bot.content.select import candidate_of, rank
+from bot.secret import Secret
+from bot.store.store import Store
 from tests.factories import make_record
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -422,7 +423,7 @@ def _exists_for(table: sa.Table, *where) -> sa.Exists:
 
 def _taken_keys_by_exists(store: Store, channel: str | None) -> tuple[set[str], set[str]]:
     """taken_keys as first written, with EXISTS on every item: the reference."""
-    from bot.schema import items, publications, review_posts
+    from bot.store.schema import items, publications, review_posts
 
     stmt = sa.select(items.c.canonical_url, items.c.title_key)
     if channel is not None:
@@ -436,8 +437,8 @@ def _taken_keys_by_exists(store: Store, channel: str | None) -> tuple[set[str], 
 
 def _approved_by_exists(store: Store, channel: str | None) -> list[str]:
     """candidates(approved_only=True) as first written, with EXISTS: the reference."""
-    from bot.queries import candidate_query
-    from bot.schema import decisions
+    from bot.store.queries import candidate_query
+    from bot.store.schema import decisions
 
     stmt = candidate_query(channel, 50, False, False)
     stmt = stmt.where(_exists_for(decisions, decisions.c.decision == APPROVED))
@@ -528,7 +529,7 @@ def _topics_by_scan(store: Store) -> list[tuple[str, int]]:
     import json
     from collections import Counter
 
-    from bot.schema import PRESENT, items
+    from bot.store.schema import PRESENT, items
 
     counter: Counter[str] = Counter()
     with store.engine.connect() as conn:
@@ -539,7 +540,7 @@ def _topics_by_scan(store: Store) -> list[tuple[str, int]]:
 
 def _counts_by_exists(store: Store) -> dict[str, int]:
     """counts() as first written, with EXISTS tests on every item: the reference."""
-    from bot.schema import PRESENT, bad_files, decisions, items, publications, review_posts
+    from bot.store.schema import PRESENT, bad_files, decisions, items, publications, review_posts
 
     def count(table: sa.Table, *where) -> sa.ScalarSelect:
         return sa.select(sa.func.count()).select_from(table).where(*where).scalar_subquery()
@@ -596,7 +597,7 @@ def test_topics_and_counts_match_the_full_scans(store: Store, seed: int) -> None
 
 
 def test_topics_of_a_database_made_before_topic_counts_are_counted_at_start(db_url: str) -> None:
-    from bot.schema import topic_counts
+    from bot.store.schema import topic_counts
 
     first = Store(db_url)
     scan(first, [make_record("a", topics=("AI", "Chips")), make_record("b", topics=("AI",))])

@@ -13,10 +13,7 @@ from factories import make_record
 from slackdriver import SlackDriver
 from slacklimits import view_problems
 
-from bot.article import APPROVED
-from bot.blocks import ACTION_APPROVE, ACTION_EDIT
-from bot.digest import run_review
-from bot.listeners.views import (
+from bot.app.listeners.views import (
     EDIT_CALLBACK_ID,
     EXCERPT_ACTION,
     EXCERPT_BLOCK,
@@ -28,7 +25,10 @@ from bot.listeners.views import (
     edit_modal,
     validate,
 )
-from bot.slack import make_client
+from bot.content.article import APPROVED
+from bot.publishing.digest import run_review
+from bot.slack.blockkit.messages import ACTION_APPROVE, ACTION_EDIT
+from bot.slack.client import make_client
 
 REVIEW = "CREVIEW"
 EDITOR, OTHER, READER = "UEDITOR", "UOTHER", "UREADER"

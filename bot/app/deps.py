@@ -1,0 +1,28 @@
+"""What every listener needs, handed over by `create_app` (never through globals)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from slack_sdk import WebClient
+
+from bot.clock import utcnow
+from bot.config import Settings
+from bot.store.store import Store
+
+if TYPE_CHECKING:
+    from bot.publishing.approvers import Approvers
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    settings: Settings
+    store: Store
+    client: WebClient
+    approvers: Approvers
+    executor: Executor  # slow work (digests, review rounds, Slack calls) runs here after ack
+    clock: Callable[[], datetime] = utcnow

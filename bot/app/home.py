@@ -1,0 +1,128 @@
+"""The App Home tab: the review queue for approvers, the latest publications for everyone.
+
+Pure: articles in, a `home` view dict out. The view always fits Slack's limits for
+views (100 blocks, every text limit, and the same text budget as messages): the queue
+and the publication list are cut to fit, and a context line counts what was left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from typing import Any
+
+from bot.content.article import Article
+from bot.slack.blockkit.cards import (
+    PROVIDER_MAX,
+    SEPARATOR,
+    UNTITLED,
+    actions_block,
+    context_block,
+    divider_block,
+    header_block,
+    meta_block,
+    section_block,
+)
+from bot.slack.blockkit.limits import VIEW_MAX_BLOCKS, text_size
+from bot.slack.blockkit.messages import review_buttons
+from bot.slack.blockkit.mrkdwn import clean, escape, escape_cut, link, slack_date, truncate
+from bot.slack.blockkit.packing import PACK_TEXT_BUDGET, fit_count, join_cards, unique_articles
+
+Published = tuple[Article, str, str, datetime]  # (article, channel, ts, published_at)
+
+PUBLISHED_BLOCKS = 20  # at most this many publications, so the queue keeps most of the room
+PUBLISHED_TEXT = 4_000
+TITLE_MAX = 150
+EXCERPT_MAX = 200
+LINK_MAX = 1_000  # a title link longer than this (giant URL) shows as plain text
+
+HOME_HEADING = "Newsdesk"
+QUEUE_HEADING = "Review queue"
+QUEUE_EMPTY = "Nothing is waiting for review."
+QUEUE_MORE = "…and {count} more waiting for review."
+PUBLISHED_HEADING = "Latest published"
+PUBLISHED_EMPTY = "Nothing has been published yet."
+PUBLISHED_IN = "in {channel}"
+QUEUE_BLOCK_ID = "home:review:{id}"
+PUBLISHED_BLOCK_ID = "home:published:{n}"
+
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,30}")
+
+
+def home_view(
+    pending: Sequence[Article],
+    published: Sequence[Published],
+    *,
+    approver: bool,
+    tz: tzinfo,
+    pending_total: int | None = None,
+    notice: str = "",
+) -> dict[str, Any]:
+    """The Home tab; `pending_total` counts the whole queue, `notice` is an escaped mrkdwn line."""
+    top = [header_block(HOME_HEADING)] + ([context_block(notice)] if notice else [])
+    recent = _published_blocks(published, tz)
+    blocks = [*top, *recent]
+    if approver:
+        total = len(pending) if pending_total is None else pending_total
+        room = VIEW_MAX_BLOCKS - len(blocks) - 1  # the divider between the two parts
+        queue = _queue_blocks(pending, total, tz, room, PACK_TEXT_BUDGET - text_size(blocks))
+        blocks = [*top, *queue, divider_block(), *recent]
+    return {"type": "home", "blocks": blocks}
+
+
+# --- the two parts ----------------------------------------------------------------------
+
+
+def _queue_blocks(
+    pending: Sequence[Article], total: int, tz: tzinfo, block_room: int, text_room: int
+) -> list[dict]:
+    """Heading, as many cards as fit, and a line counting the rest."""
+    heading = header_block(QUEUE_HEADING)
+    if not pending:
+        return [heading, section_block(QUEUE_EMPTY)]
+    cards = [_queue_card(article, tz) for article in unique_articles(pending)]
+    more = context_block(
+        QUEUE_MORE.format(count=max(total, len(cards)))
+    )  # sized for the worst case
+    fixed = [heading, more]
+    shown = fit_count(cards, block_room - len(fixed), text_room - text_size(fixed), minimum=0)
+    blocks = [heading, *join_cards(cards[:shown])]
+    hidden = max(total, len(cards)) - shown
+    return [*blocks, context_block(QUEUE_MORE.format(count=hidden))] if hidden > 0 else blocks
+
+
+def _published_blocks(published: Sequence[Published], tz: tzinfo) -> list[dict]:
+    heading = header_block(PUBLISHED_HEADING)
+    if not published:
+        return [heading, section_block(PUBLISHED_EMPTY)]
+    lines = [[_published_line(n, item, tz)] for n, item in enumerate(published)]
+    shown = fit_count(lines, PUBLISHED_BLOCKS, PUBLISHED_TEXT, minimum=0)
+    return [heading, *(line[0] for line in lines[:shown])]
+
+
+def _queue_card(article: Article, tz: tzinfo) -> list[dict]:
+    """A compact card: linked title, short excerpt, provider/date/topics, then the buttons."""
+    excerpt = escape_cut(clean(article.excerpt), EXCERPT_MAX)
+    card = [section_block(f"*{_title_link(article)}*\n{excerpt}".rstrip())]
+    meta = meta_block(article, tz)
+    if meta:
+        card.append(meta)
+    card.append(actions_block(QUEUE_BLOCK_ID, article, review_buttons(article)))
+    return card
+
+
+def _published_line(n: int, item: Published, tz: tzinfo) -> dict:
+    article, channel, _ts, when = item
+    where = PUBLISHED_IN.format(channel=f"<#{channel}>") if _CHANNEL_ID.fullmatch(channel) else ""
+    provider = escape_cut(clean(article.provider.name), PROVIDER_MAX)
+    meta = SEPARATOR.join(p for p in (provider, where, slack_date(when, tz)) if p)
+    block = section_block(f"*{_title_link(article)}*\n{meta}")
+    block["block_id"] = PUBLISHED_BLOCK_ID.format(n=n)
+    return block
+
+
+def _title_link(article: Article) -> str:
+    label = truncate(clean(article.title), TITLE_MAX) or UNTITLED
+    linked = link(article.url, label)
+    return linked if len(linked) <= LINK_MAX else escape(label)

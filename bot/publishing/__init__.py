@@ -1,0 +1,1 @@
+"""Publishing: digests, review rounds, claims, sharing, approvers and the scheduled jobs."""

@@ -1,0 +1,126 @@
+"""Plain job functions that take `now`: the scheduler calls them, and so do tests."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from slack_sdk import WebClient
+
+from bot.config import DigestSettings, Settings
+from bot.content.article import ScanResult
+from bot.content.scan import scan
+from bot.cron import cron_trigger
+from bot.publishing.digest import DIGEST, REVIEW, Outcome, run_digest, run_review
+from bot.store.store import Store
+
+log = logging.getLogger(__name__)
+
+STEP = timedelta(seconds=1)
+
+
+def rescan(settings: Settings, store: Store, now: datetime) -> ScanResult:
+    """Bring the store up to date with the content folder (only changed files are read)."""
+    result = scan(settings.content_dir, store.file_index())
+    store.apply_scan(result, now)
+    if result.records or result.bad or result.removed:
+        log.info(
+            "content: %d new or changed, %d bad, %d removed, %d unchanged",
+            len(result.records),
+            len(result.bad),
+            len(result.removed),
+            result.unchanged,
+        )
+    return result
+
+
+def due_time(cron: str, tz: tzinfo, now: datetime, window: timedelta) -> datetime | None:
+    """The latest time `cron` fired at or before `now`, looking back at most `window`.
+
+    Every process computes the same value for the same schedule, so the run claimed in the
+    database under it is the same run everywhere (and after a restart). A wall-clock time
+    that happens twice (the hour repeated when clocks go back) is due once, the first time,
+    for a fixed-hour schedule, as with cron.
+    """
+    trigger = cron_trigger(cron, tz)
+    fixed_hour = "*" not in cron.split()[1]
+    fire = trigger.get_next_fire_time(None, (now - window).astimezone(tz))
+    last = None
+    while fire is not None and fire <= now:
+        if not (fixed_hour and _repeated(fire, tz)):
+            last = fire
+        # Step in UTC: local arithmetic would fall back into the first of a repeated hour.
+        fire = trigger.get_next_fire_time(fire, (fire.astimezone(UTC) + STEP).astimezone(tz))
+    return last.astimezone(UTC) if last else None
+
+
+def _repeated(when: datetime, tz: tzinfo) -> bool:
+    """Is this the second time this wall-clock time happens today (clocks went back)?
+
+    Like cron, a job at a fixed hour runs once then; an hourly one runs every real hour.
+    """
+    local = when.astimezone(tz)
+    first = local.replace(fold=0)
+    return first.astimezone(UTC) < local.astimezone(UTC)
+
+
+def scheduled_digest(
+    settings: Settings, store: Store, client: WebClient, digest: DigestSettings, now: datetime
+) -> Outcome | None:
+    """The digest run due at `now` (within the grace period), or None when none is due."""
+    due = due_time(digest.schedule, settings.timezone, now, _grace(settings))
+    if due is None:
+        return None
+    return run_digest(settings, store, client, digest, now, due_at=due)
+
+
+def scheduled_review(
+    settings: Settings, store: Store, client: WebClient, now: datetime
+) -> Outcome | None:
+    """The review round due at `now` (within the grace period), or None."""
+    if settings.review is None:
+        return None
+    due = due_time(settings.review.schedule, settings.timezone, now, _grace(settings))
+    if due is None:
+        return None
+    return run_review(settings, store, client, now, due_at=due)
+
+
+def _grace(settings: Settings) -> timedelta:
+    return timedelta(minutes=settings.misfire_grace_minutes)
+
+
+MISSED = "missed"
+MISSED_ERROR = "missed while Newsdesk was down (grace period {grace} min)"
+MISSED_LOOKBACK = timedelta(days=7)
+
+
+def catch_up(settings: Settings, store: Store, client: WebClient, now: datetime) -> list[Outcome]:
+    """At start-up: run what was due within the grace period; report older misses."""
+    outcomes = []
+    for digest in settings.digests:
+        _report_missed(settings, store, DIGEST, digest.channel, digest.schedule, now)
+        outcomes.append(scheduled_digest(settings, store, client, digest, now))
+    if settings.review:
+        review = settings.review
+        _report_missed(settings, store, REVIEW, review.channel, review.schedule, now)
+        outcomes.append(scheduled_review(settings, store, client, now))
+    return [o for o in outcomes if o is not None]
+
+
+def _report_missed(
+    settings: Settings, store: Store, kind: str, key: str, cron: str, now: datetime
+) -> None:
+    """Record (once) a run that fell due while the bot was down and is now too old to run."""
+    last = store.last_due(kind, key)
+    cutoff = now - _grace(settings)
+    if last is None or last >= cutoff:
+        return  # never ran here before, or nothing fell due outside the grace period
+    missed = due_time(cron, settings.timezone, cutoff, min(cutoff - last, MISSED_LOOKBACK))
+    if missed is None or missed <= last:
+        return
+    run_id = store.claim_run(kind, key, missed, now)
+    if run_id is not None:
+        error = MISSED_ERROR.format(grace=settings.misfire_grace_minutes)
+        store.finish_run(run_id, MISSED, now, error=error)
+        log.warning("%s for %s due %s was %s", kind, key, missed.isoformat(), error)

@@ -1,0 +1,1 @@
+"""Talking to Slack: the Web API client and the Block Kit builders."""

@@ -1,0 +1,1 @@
+"""Block Kit: cards, review and digest messages, packing, mrkdwn and Slack's limits."""

@@ -1,0 +1,1 @@
+"""The store: articles, decisions, publications and runs in SQL (SQLAlchemy Core)."""

@@ -1,0 +1,95 @@
+"""Shared SQL of the store: the columns it reads back, the candidate query and the counts.
+
+Tables live in `bot.store.schema`; rows become objects in `bot.store.rows`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Select, Table
+
+from bot.content.article import APPROVED, REJECTED
+from bot.store.schema import PRESENT, RANK, bad_files, decisions, items, publications, review_posts
+
+# Named as Candidate's fields; published_at is still epoch seconds here (0 = unknown).
+CANDIDATE_COLUMNS = (
+    *(items.c[n] for n in ("id", "quality", "heat")),
+    items.c.published_ts.label("published_at"),
+    *(items.c[n] for n in ("provider", "topics", "canonical_url", "title_key")),
+)
+
+ARTICLE_COLUMNS = (items.c.data, decisions.c.decision, decisions.c.title, decisions.c.excerpt)
+WITH_DECISION = items.outerjoin(decisions, decisions.c.item_id == items.c.id)
+
+
+def exists_for(table: Table, *where: Any) -> Any:
+    """EXISTS a row of `table` (review_posts, decisions, publications) for the current item."""
+    return sa.exists().where(table.c.item_id == items.c.id, *where)
+
+
+def candidate_query(
+    channel: str | None, quality_min: int, approved_only: bool, not_sent_for_review: bool
+) -> Select[Any]:
+    """Ranked ids of items that may still be picked (see Store.candidates)."""
+    in_channel = [publications.c.channel == channel] if channel is not None else []
+    stmt = sa.select(*CANDIDATE_COLUMNS).where(
+        PRESENT,
+        items.c.source_published == sa.false(),
+        items.c.quality >= quality_min,
+        ~exists_for(decisions, decisions.c.decision == REJECTED),
+        ~exists_for(publications, *in_channel),
+    )
+    if approved_only:
+        # An IN list, not EXISTS: SQLite tests it on the rank index itself (it holds the id),
+        # so walking past thousands of unapproved items costs no subquery for each.
+        approved = sa.select(decisions.c.item_id).where(decisions.c.decision == APPROVED)
+        stmt = stmt.where(items.c.id.in_(approved))
+    if not_sent_for_review:
+        stmt = stmt.where(~exists_for(review_posts))
+    return stmt.order_by(*RANK)
+
+
+def count_columns() -> list[Any]:
+    """Labelled scalar subqueries, one per number of Store.counts().
+
+    None tests every item: items are counted on ix_items_state, and the rest is counted
+    from the small tables (publications, decisions, review posts), each of their rows
+    looking its item up by primary key. (A join would let SQLite walk the items instead.)
+    """
+    pickable = (PRESENT, items.c.source_published == sa.false())
+    taken = sa.union(
+        sa.select(publications.c.item_id),
+        sa.select(decisions.c.item_id).where(decisions.c.decision == REJECTED),
+    ).subquery()
+    queries = {
+        "items": _count(items, PRESENT),
+        "unpublished": _count(items, *pickable),  # minus the `taken` ones, below
+        "published": sa.select(sa.func.count(publications.c.item_id.distinct())),
+        "pending_review": _count(
+            review_posts,
+            _item_is(review_posts, PRESENT),
+            ~sa.exists().where(decisions.c.item_id == review_posts.c.item_id),
+        ),
+        "approved_unpublished": _count(
+            decisions,
+            decisions.c.decision == APPROVED,
+            _item_is(decisions, *pickable),
+            ~sa.exists().where(publications.c.item_id == decisions.c.item_id),
+        ),
+        "rejected": _count(decisions, decisions.c.decision == REJECTED),
+        "bad_files": _count(bad_files),
+    }
+    columns = {name: q.scalar_subquery() for name, q in queries.items()}
+    columns["unpublished"] -= _count(taken, _item_is(taken, *pickable)).scalar_subquery()
+    return [column.label(name) for name, column in columns.items()]
+
+
+def _item_is(rows: Any, *where: Any) -> Any:
+    """EXISTS the item of the current row of `rows` (a table or subquery with item_id)."""
+    return sa.exists().where(items.c.id == rows.c.item_id, *where)
+
+
+def _count(source: Any, *where: Any) -> Select[Any]:
+    return sa.select(sa.func.count()).select_from(source).where(*where)

@@ -1,0 +1,74 @@
+"""Row <-> object mapping of the store: records to `items` rows, rows back to objects.
+
+Pure: no connection, no SQL. The queries that produce these rows (`ARTICLE_COLUMNS`,
+`CANDIDATE_COLUMNS`) live in `bot.store.schema`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row
+
+from bot.content.article import APPROVED, Article, Record
+from bot.content.select import Candidate, candidate_of
+
+
+def item_row(rec: Record, now: datetime) -> dict[str, Any]:
+    """The items row of a parsed record; `secured` goes to its own column only."""
+    art, cand = rec.article, candidate_of(rec.article)
+    searchable = [art.title, art.excerpt, *art.topics, art.provider.name, art.provider.domain]
+    return {
+        "id": art.id,
+        "path": rec.path,
+        "mtime_ns": rec.mtime_ns,
+        "size": rec.size,
+        "present": True,
+        "data": _dumps(art.to_dict()),
+        "secured": rec.secured.reveal() if rec.secured is not None else None,
+        "quality": art.quality,
+        "heat": art.heat,
+        "published_ts": _epoch(cand.published_at),
+        "source_published": bool(art.published),
+        "provider": cand.provider,
+        "topics": _dumps(list(art.topics)),
+        "canonical_url": cand.canonical_url,
+        "title_key": cand.title_key,
+        "search_text": "\n".join(searchable).casefold(),
+        "first_seen": now,
+        "updated_at": now,
+    }
+
+
+def article_of(row: Row[Any], edited: bool) -> Article:
+    """The article of an ARTICLE_COLUMNS row; `edited` applies an approved edit."""
+    art = Article.from_dict(json.loads(row.data))
+    if not edited or row.decision != APPROVED:
+        return art
+    title = row.title or art.title  # an edit never blanks the required title
+    excerpt = art.excerpt if row.excerpt is None else row.excerpt
+    return replace(art, title=title, excerpt=excerpt)
+
+
+def candidate_of_row(row: Row[Any]) -> Candidate:
+    """The Candidate of a CANDIDATE_COLUMNS row."""
+    when = datetime.fromtimestamp(row.published_at, UTC) if row.published_at else None
+    topics = tuple(json.loads(row.topics))
+    return Candidate(**{**row._mapping, "published_at": when, "topics": topics})
+
+
+def _epoch(when: datetime | None) -> int:
+    # 0 means unknown; a known date before 1970 is clamped to 1 so it still ranks above unknown.
+    return 0 if when is None else max(1, int(when.timestamp()))
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+
+
+def _json_default(value: Any) -> str:
+    # Unknown front-matter fields kept in `extra` may hold YAML dates.
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

@@ -1,0 +1,245 @@
+"""The store: articles, review decisions, publications and runs in SQL.
+
+Every rule that several processes must agree on (one decision per item, one
+publication per item and channel, one claim per scheduled run) is enforced by
+the database's constraints inside transactions; see `bot.store.schema`. The upstream
+`secured` token is written to its own column and read only by `Store.secured`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from sqlalchemy import exists, select
+
+from bot.content.article import APPROVED, REJECTED, Article, BadFile, Decision, ScanResult
+from bot.content.select import Candidate
+from bot.secret import Secret
+from bot.store import schema as db
+from bot.store.ingest import store_scan
+from bot.store.queries import ARTICLE_COLUMNS, WITH_DECISION, candidate_query, count_columns
+from bot.store.rows import article_of, candidate_of_row
+from bot.store.runs import RunLog
+from bot.store.schema import (
+    PRESENT,
+    RANK,
+    decisions,
+    items,
+    publications,
+    review_posts,
+    topic_counts,
+)
+from bot.store.schema import bad_files as bad_table
+
+log = logging.getLogger(__name__)
+
+_STREAM_BATCH = 64  # rows fetched at a time by candidates()
+_UPSERT_CHUNK = 1_000  # items rows built and written at a time by apply_scan()
+_ITEM_UPDATE = [c.name for c in items.columns if c.name not in ("id", "first_seen")]
+
+
+class Store(RunLog):
+    """All persistent state of Newsdesk, behind intention-named methods."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = db.make_engine(url)
+        self._writer = db.writer(self.engine)
+        db.create_schema(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ------------------------------------------------------------ content
+
+    def file_index(self) -> dict[str, tuple[int, int]]:
+        """path -> (mtime_ns, size) of every file known: present items and bad files."""
+        good = select(items.c.path, items.c.mtime_ns, items.c.size).where(PRESENT)
+        bad = select(bad_table.c.path, bad_table.c.mtime_ns, bad_table.c.size)
+        with self.engine.connect() as conn:
+            bad_rows, good_rows = conn.execute(bad).all(), conn.execute(good).all()
+        # Unpacked as tuples: named access on every row made a large index a fifth slower.
+        index = {path: (mtime_ns, size) for path, mtime_ns, size in bad_rows}
+        index.update({path: (mtime_ns, size) for path, mtime_ns, size in good_rows})
+        return index
+
+    def apply_scan(self, result: ScanResult, now: datetime) -> None:
+        """Store one scan atomically: upsert records, retire gone or bad paths, keep bad files."""
+        if not (result.records or result.bad or result.removed):
+            return  # a rescan that found nothing new: no write lock, no read of every item
+        with self._writer.begin() as conn:
+            # Scans of two processes would read and then rewrite the same rows.
+            db.one_at_a_time(conn, db.SCAN_LOCK)
+            stored, bad = store_scan(conn, result, now)
+        log.info("scan stored: %d records, %d bad, %d removed", stored, bad, len(result.removed))
+
+    def bad_files(self, limit: int | None = None) -> list[BadFile]:
+        """Files that could not be used, by path; the first `limit` of them when given."""
+        stmt = select(bad_table).order_by(bad_table.c.path).limit(limit)
+        with self.engine.connect() as conn:
+            return [BadFile(r.path, r.reason, r.mtime_ns, r.size) for r in conn.execute(stmt)]
+
+    def article(self, item_id: str, *, edited: bool = True) -> Article | None:
+        """The item, present or not; `edited` applies an approved decision's title/excerpt."""
+        stmt = select(*ARTICLE_COLUMNS).select_from(WITH_DECISION).where(items.c.id == item_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return None if row is None else article_of(row, edited)
+
+    def articles(self, ids: Sequence[str]) -> list[Article]:
+        """Articles for `ids`, in that order, edits applied; unknown ids are dropped."""
+        found: dict[str, Article] = {}
+        with self.engine.connect() as conn:
+            for chunk in db.chunks(list(dict.fromkeys(ids))):
+                stmt = select(*ARTICLE_COLUMNS).select_from(WITH_DECISION)
+                for row in conn.execute(stmt.where(items.c.id.in_(chunk))):
+                    art = article_of(row, True)
+                    found[art.id] = art
+        return [found[i] for i in ids if i in found]
+
+    def secured(self, item_id: str) -> Secret | None:
+        """The upstream token of an item: the one way to read it back."""
+        with self.engine.connect() as conn:
+            value = conn.scalar(select(items.c.secured).where(items.c.id == item_id))
+        return None if value is None else Secret(value)
+
+    def search(self, words: str, limit: int) -> list[Article]:
+        """Present items whose title, excerpt, topics or provider hold every word; best first."""
+        stmt = select(*ARTICLE_COLUMNS).select_from(WITH_DECISION).where(PRESENT)
+        for word in words.casefold().split():
+            stmt = stmt.where(items.c.search_text.contains(word, autoescape=True))
+        with self.engine.connect() as conn:
+            return [article_of(r, True) for r in conn.execute(stmt.order_by(*RANK).limit(limit))]
+
+    def topics(self) -> list[tuple[str, int]]:
+        """Each topic with its number of present items, most first (then by name)."""
+        # From the few rows of topic_counts; sorted here, as the database's collation may
+        # order names differently from Python.
+        stmt = select(topic_counts.c.topic, topic_counts.c["items"])
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return sorted(((topic, n) for topic, n in rows), key=lambda kv: (-kv[1], kv[0]))
+
+    # ------------------------------------------------------------ selection
+
+    def candidates(
+        self,
+        *,
+        channel: str | None,
+        quality_min: int,
+        approved_only: bool = False,
+        not_sent_for_review: bool = False,
+    ) -> Iterator[Candidate]:
+        """Unpublished, unrejected present items, streamed best first; stop whenever you like."""
+        stmt = candidate_query(channel, quality_min, approved_only, not_sent_for_review)
+        with self.engine.connect() as conn:
+            rows = conn.execution_options(yield_per=_STREAM_BATCH).execute(stmt)
+            for row in rows:
+                yield candidate_of_row(row)
+
+    def taken_keys(self, channel: str | None) -> tuple[set[str], set[str]]:
+        """(canonical urls, title keys) taken in `channel`; None: published anywhere or queued."""
+        # Read from the few publications: an EXISTS test per item would read every item.
+        stmt = select(items.c.canonical_url, items.c.title_key)
+        if channel is not None:
+            joined = publications.join(items, items.c.id == publications.c.item_id)
+            stmt = stmt.select_from(joined).where(publications.c.channel == channel)
+        else:
+            queued = select(publications.c.item_id).union(select(review_posts.c.item_id))
+            stmt = stmt.where(items.c.id.in_(queued))
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return {url for url, _ in rows} - {""}, {title for _, title in rows} - {""}
+
+    # ------------------------------------------------------------ review
+
+    def mark_sent_for_review(self, item_id: str, channel: str, ts: str, now: datetime) -> bool:
+        """Record the review post of an item; False when it had been sent already."""
+        row = {"item_id": item_id, "channel": channel, "ts": ts, "sent_at": now}
+        with self._writer.begin() as conn:
+            return db.insert_ignore(conn, review_posts, row, ["item_id"])
+
+    def review_post(self, item_id: str) -> tuple[str, str] | None:
+        stmt = select(review_posts.c.channel, review_posts.c.ts)
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt.where(review_posts.c.item_id == item_id)).first()
+        return None if row is None else (row.channel, row.ts)
+
+    def decide(
+        self,
+        item_id: str,
+        decision: str,
+        user_id: str,
+        now: datetime,
+        *,
+        title: str | None = None,
+        excerpt: str | None = None,
+    ) -> tuple[Decision, bool]:
+        """Decide unless a decision stands: (the standing decision, True if this call made it)."""
+        if decision not in (APPROVED, REJECTED):
+            raise ValueError(f"unknown decision {decision!r}")
+        row = dict(item_id=item_id, decision=decision, user_id=user_id, decided_at=now)
+        row.update(title=title, excerpt=excerpt)
+        with self._writer.begin() as conn:
+            made = db.try_insert(conn, decisions, row) is not None
+            stored = conn.execute(select(decisions).where(decisions.c.item_id == item_id)).first()
+        if stored is None:  # the insert failed on the foreign key, not on a rival decision
+            raise KeyError(f"unknown item {item_id!r}")
+        log.info("decision on %s: %s (new: %s)", item_id, stored.decision, made)
+        return Decision(**stored._mapping), made
+
+    def decision(self, item_id: str) -> Decision | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(decisions).where(decisions.c.item_id == item_id)).first()
+        return None if row is None else Decision(**row._mapping)
+
+    def pending_review(self, limit: int = 50) -> list[Article]:
+        """Present items sent for review and not decided yet, oldest post first."""
+        joined = WITH_DECISION.join(review_posts, review_posts.c.item_id == items.c.id)
+        stmt = select(*ARTICLE_COLUMNS).select_from(joined).where(PRESENT)
+        stmt = stmt.where(decisions.c.item_id.is_(None))
+        stmt = stmt.order_by(review_posts.c.sent_at, items.c.id)
+        with self.engine.connect() as conn:
+            return [article_of(r, False) for r in conn.execute(stmt.limit(limit))]
+
+    # ------------------------------------------------------------ publications
+
+    def record_publications(
+        self, item_ids: Sequence[str], channel: str, ts: str, run_id: int | None, now: datetime
+    ) -> list[str]:
+        """Record items posted in `channel`; returns those not already published there."""
+        base = {"channel": channel, "ts": ts, "run_id": run_id, "published_at": now}
+        new: list[str] = []
+        with self._writer.begin() as conn:
+            for item_id in dict.fromkeys(item_ids):
+                row = {**base, "item_id": item_id}
+                if db.insert_ignore(conn, publications, row, ["item_id", "channel"]):
+                    new.append(item_id)
+        return new
+
+    def is_published(self, item_id: str, channel: str) -> bool:
+        where = (publications.c.item_id == item_id) & (publications.c.channel == channel)
+        with self.engine.connect() as conn:
+            return conn.scalar(select(exists().where(where))) or False
+
+    def latest_published(self, limit: int) -> list[tuple[Article, str, str, datetime]]:
+        """(article, channel, ts, when) of the latest publications, newest first."""
+        joined = WITH_DECISION.join(publications, publications.c.item_id == items.c.id)
+        pub = (publications.c.channel, publications.c.ts, publications.c.published_at)
+        stmt = select(*ARTICLE_COLUMNS, *pub).select_from(joined)
+        stmt = stmt.order_by(publications.c.published_at.desc(), items.c.id).limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return [(article_of(r, True), r.channel, r.ts, r.published_at) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        """Numbers for `status`: items, unpublished, published, pending_review, ..."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*count_columns())).one()
+        return dict(row._mapping)
+
+    def ping(self) -> None:
+        """Raise unless the database answers: a health check that reads no table."""
+        with self.engine.connect() as conn:
+            conn.execute(select(1))
