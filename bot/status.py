@@ -26,7 +26,7 @@ COUNT_LABELS = {
 
 def collect(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
     """A JSON-ready report of the bot's state (no tokens, no secured values)."""
-    runs = store.recent_runs(RUNS_SHOWN)
+    runs = store.runs.recent(RUNS_SHOWN)
     return {
         "now": now.isoformat(),
         "config": settings.source,
@@ -36,7 +36,7 @@ def collect(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
         "counts": store.counts(),
         "bad_files": [str(b) for b in store.bad_files(limit=BAD_FILES_SHOWN)],
         "last_runs": [_run(r) for r in runs],
-        "failures": [_run(r) for r in store.failing_runs()],
+        "failures": [_run(r) for r in store.runs.failing()],
         "next_runs": next_runs(settings, now),
     }
 

@@ -47,6 +47,7 @@ class WebAPIMethods:
     _home: dict[str, dict]
     _last_ts: int
     _ids: itertools.count[int]
+    _caller: tuple[str, str, str]  # (bot user id, bot id, app id) of the calling token
 
     # ---- state helpers (called with the lock held) -------------------------------------
     def _next_ts(self) -> str:
@@ -84,7 +85,7 @@ class WebAPIMethods:
     def _api_auth_test(self, args: dict) -> dict:
         return {
             "url": "https://fake.slack.com/", "team": "Fake Team", "user": "newsdesk",
-            "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": BOT_ID,
+            "team_id": self.team_id, "user_id": self._caller[0], "bot_id": self._caller[1],
             "is_enterprise_install": False,
         }  # fmt: skip
 
@@ -95,8 +96,8 @@ class WebAPIMethods:
         self._check_content(args)
         msg: dict[str, Any] = {
             "type": "message", "channel": channel, "ts": self._next_ts(),
-            "text": args.get("text", ""), "user": self.bot_user_id, "bot_id": BOT_ID,
-            "app_id": APP_ID, "team": self.team_id,
+            "text": args.get("text", ""), "user": self._caller[0], "bot_id": self._caller[1],
+            "app_id": self._caller[2], "team": self.team_id,
         }  # fmt: skip
         for key in ("blocks", "attachments", "thread_ts", "metadata"):
             if args.get(key):

@@ -137,7 +137,7 @@ def posted_items(fake: FakeSlack) -> list[str]:
 
 def running_runs(database_url: str) -> list[dict]:
     with closing(Store(database_url)) as store:
-        return [r for r in store.recent_runs(50) if r["status"] == "running"]
+        return [r for r in store.runs.recent(50) if r["status"] == "running"]
 
 
 def settle(fake: FakeSlack, database_url: str, ids: list[str]) -> None:

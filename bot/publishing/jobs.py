@@ -11,7 +11,10 @@ from bot.config import DigestSettings, Settings
 from bot.content.article import ScanResult
 from bot.content.scan import scan
 from bot.cron import cron_trigger
-from bot.publishing.digest import DIGEST, REVIEW, Outcome, run_digest, run_review
+from bot.publishing.claims import DIGEST, REVIEW
+from bot.publishing.digest import run_digest
+from bot.publishing.review import run_review
+from bot.publishing.runner import Outcome
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -112,15 +115,15 @@ def _report_missed(
     settings: Settings, store: Store, kind: str, key: str, cron: str, now: datetime
 ) -> None:
     """Record (once) a run that fell due while the bot was down and is now too old to run."""
-    last = store.last_due(kind, key)
+    last = store.runs.last_due(kind, key)
     cutoff = now - _grace(settings)
     if last is None or last >= cutoff:
         return  # never ran here before, or nothing fell due outside the grace period
     missed = due_time(cron, settings.timezone, cutoff, min(cutoff - last, MISSED_LOOKBACK))
     if missed is None or missed <= last:
         return
-    run_id = store.claim_run(kind, key, missed, now)
+    run_id = store.runs.claim(kind, key, missed, now)
     if run_id is not None:
         error = MISSED_ERROR.format(grace=settings.misfire_grace_minutes)
-        store.finish_run(run_id, MISSED, now, error=error)
+        store.runs.finish(run_id, MISSED, now, error=error)
         log.warning("%s for %s due %s was %s", kind, key, missed.isoformat(), error)

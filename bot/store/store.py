@@ -22,7 +22,7 @@ from bot.store import sql as db
 from bot.store.ingest import store_scan
 from bot.store.queries import ARTICLE_COLUMNS, WITH_DECISION, candidate_query, count_columns
 from bot.store.rows import article_of, candidate_of_row
-from bot.store.runs import RunLog
+from bot.store.runs import RunLedger, new_owner_id
 from bot.store.tables import (
     FROM_FILES,
     PRESENT,
@@ -42,13 +42,18 @@ _UPSERT_CHUNK = 1_000  # items rows built and written at a time by apply_scan()
 _ITEM_UPDATE = [c.name for c in items.columns if c.name not in ("id", "first_seen")]
 
 
-class Store(RunLog):
-    """All persistent state of Newsdesk, behind intention-named methods."""
+class Store:
+    """All persistent state of Newsdesk, behind intention-named methods.
 
-    def __init__(self, url: str) -> None:
+    `owner` names this process on the runs it claims (`store.runs`); by default a fresh id
+    per Store, which a process opens once at start.
+    """
+
+    def __init__(self, url: str, *, owner: str | None = None) -> None:
         self.engine = db.make_engine(url)
         self._writer = db.writer(self.engine)
         migrate.upgrade(self.engine)
+        self.runs = RunLedger(self.engine, self._writer, owner or new_owner_id())
 
     def close(self) -> None:
         self.engine.dispose()

@@ -18,7 +18,8 @@ from slack_bolt import Ack, App, Respond
 
 from bot.app.deps import Deps
 from bot.config import DigestSettings, Settings
-from bot.publishing.digest import preview_digest, run_digest, run_review
+from bot.publishing.digest import preview_digest, run_digest
+from bot.publishing.review import run_review
 from bot.publishing.sharing import ECHO_MAX, NO_ARTICLE, share_article
 from bot.slack.blockkit.cards import Message
 from bot.slack.blockkit.limits import MAX_BLOCKS
