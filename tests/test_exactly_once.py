@@ -26,6 +26,7 @@ from fakeslack import FakeSlack
 from newsdeskproc import ROOT, free_port, newsdesk_env, until
 from recordfiles import rich_record, write_numbered
 
+from bot.publishing.claims import RUN_LEASE
 from bot.store.store import Store
 
 NEWS = "C0NEWS"
@@ -33,6 +34,8 @@ SECRET = "exactly-once-signing-secret"
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 15.0
 SETTLE_TIMEOUT = 30.0
+# A run whose owner died is resumed once its lease lapsed, by the next minute's run.
+TAKEOVER_TIMEOUT = 60 + RUN_LEASE.total_seconds() + SETTLE_TIMEOUT
 QUIET_SECONDS = 1.5  # no new post for this long: the processes are done
 MORE = """\
   - title: "More on story {n}"
@@ -140,10 +143,12 @@ def running_runs(database_url: str) -> list[dict]:
         return [r for r in store.runs.recent(50) if r["status"] == "running"]
 
 
-def settle(fake: FakeSlack, database_url: str, ids: list[str]) -> None:
+def settle(
+    fake: FakeSlack, database_url: str, ids: list[str], timeout: float = SETTLE_TIMEOUT
+) -> None:
     """Every item reached the channel, no run is in progress, and Slack went quiet."""
-    until(lambda: set(posted_items(fake)) >= set(ids), SETTLE_TIMEOUT, "all items posted")
-    until(lambda: not running_runs(database_url), SETTLE_TIMEOUT, "no run in progress")
+    until(lambda: set(posted_items(fake)) >= set(ids), timeout, "all items posted")
+    until(lambda: not running_runs(database_url), timeout, "no run in progress")
     last = len(fake.calls_to("chat.postMessage"))
     quiet_since = time.monotonic()
     while time.monotonic() - quiet_since < QUIET_SECONDS:
@@ -221,7 +226,29 @@ def test_two_processes_sharing_a_database_post_the_digest_once(
     assert report["counts"]["published"] == len(ids)
 
 
-# --- a crash, and a clean stop, in the middle of a digest ----------------------------------
+# --- an unreadable answer, a crash, and a clean stop, in the middle of a digest -------------
+
+
+def test_an_unreadable_answer_to_a_digest_post_does_not_wedge_the_channel(
+    tmp_path: Path, fake: FakeSlack, procs: list
+) -> None:
+    """Slack takes the first post but its answer is cut short: the run finds the post,
+    finishes, and the next minute's run posts the rest; each item once, no failure."""
+    database = f"sqlite:///{tmp_path / 'newsdesk.db'}"
+    env, ids = deployment(tmp_path, fake, database, count=6, size=3)
+    fake.fail("chat.postMessage", "truncated", landed=True)
+    bot = start(procs, env, tmp_path / "bot.log")
+    try:
+        bot.wait_healthy()
+        settle(fake, database, ids, 60 + SETTLE_TIMEOUT)
+    finally:
+        code, _ = bot.stop()
+
+    assert code == 0, bot.output()
+    assert fake.calls_to("chat.postMessage")[0].answered == "truncated"
+    assert_each_item_posted_once(fake, database, ids)
+    report = assert_no_failure(env, [bot])
+    assert [r["status"] for r in report["last_runs"] if r["status"] != "empty"] == ["done"] * 2
 
 
 def test_a_digest_killed_mid_post_is_finished_after_restart_without_repeats(
@@ -246,7 +273,7 @@ def test_a_digest_killed_mid_post_is_finished_after_restart_without_repeats(
     second = start(procs, env, tmp_path / "second.log")
     try:
         second.wait_healthy()
-        settle(fake, shared_db, ids)
+        settle(fake, shared_db, ids, TAKEOVER_TIMEOUT)
     finally:
         code, _ = second.stop()
 
