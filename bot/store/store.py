@@ -23,6 +23,7 @@ from bot.store.ingest import store_scan
 from bot.store.queries import ARTICLE_COLUMNS, WITH_DECISION, candidate_query, count_columns
 from bot.store.rows import article_of, candidate_of_row
 from bot.store.runs import RunLedger, new_owner_id
+from bot.store.shares import Shares
 from bot.store.tables import (
     FROM_FILES,
     PRESENT,
@@ -54,6 +55,7 @@ class Store:
         self._writer = db.writer(self.engine)
         migrate.upgrade(self.engine)
         self.runs = RunLedger(self.engine, self._writer, owner or new_owner_id())
+        self.shares = Shares(self._writer)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -104,6 +106,11 @@ class Store:
                     art = article_of(row, True)
                     found[art.id] = art
         return [found[i] for i in ids if i in found]
+
+    def is_present(self, item_id: str) -> bool:
+        """Is the item in the library now (its file is there and valid)?"""
+        with self.engine.connect() as conn:
+            return bool(conn.scalar(select(items.c.present).where(items.c.id == item_id)))
 
     def secured(self, item_id: str) -> Secret | None:
         """The upstream token of an item: the one way to read it back."""
@@ -234,7 +241,7 @@ class Store:
         """(article, channel, ts, when) of the latest publications, newest first."""
         joined = WITH_DECISION.join(publications, publications.c.item_id == items.c.id)
         pub = (publications.c.channel, publications.c.ts, publications.c.published_at)
-        stmt = select(*ARTICLE_COLUMNS, *pub).select_from(joined)
+        stmt = select(*ARTICLE_COLUMNS, *pub).select_from(joined).where(publications.c.ts != "")
         stmt = stmt.order_by(publications.c.published_at.desc(), items.c.id).limit(limit)
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
