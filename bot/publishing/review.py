@@ -19,6 +19,7 @@ from bot.publishing.digest import picked
 from bot.publishing.posting import metadata, post_once
 from bot.publishing.runner import Outcome, Run, run_claimed
 from bot.slack.blockkit.messages import review_message
+from bot.store.fingerprint import of_article
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -57,15 +58,18 @@ def run_review(
         return Outcome(REVIEW, "-", error=NOT_CONFIGURED)
     channel = settings.review.channel
 
+    shown: dict[str, str] = {}  # item id -> fingerprint of the content its post shows
+
     def body(run: Run) -> None:
         articles = preview_review(settings, store, now)
         run.picked = len(articles)
+        shown.update((a.id, of_article(a)) for a in articles)
         for part, article in enumerate(articles):
             _send_review(run, ReviewPost(article, part, settings.timezone))
 
     def record(ids: list[str], ts: str, run_id: int, when: datetime) -> None:
         for item_id in ids:
-            store.mark_sent_for_review(item_id, channel, ts, when)
+            store.mark_sent_for_review(item_id, channel, ts, when, shown.get(item_id))
 
     outcome = Outcome(REVIEW, channel)
     return run_claimed(settings, store, client, outcome, record, due_at or now, now, body)

@@ -15,6 +15,7 @@ from sqlalchemy import Row
 
 from bot.content.article import APPROVED, Article, Record
 from bot.content.select import Candidate, candidate_of
+from bot.store.fingerprint import of_article
 
 
 def item_row(rec: Record, now: datetime) -> dict[str, Any]:
@@ -40,6 +41,7 @@ def item_row(rec: Record, now: datetime) -> dict[str, Any]:
         "search_text": "\n".join(searchable).casefold(),
         "first_seen": now,
         "updated_at": now,
+        "fingerprint": of_article(art),
     }
 
 

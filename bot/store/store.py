@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Connection, exists, select
 
 from bot.content.article import APPROVED, REJECTED, Article, BadFile, Decision, ScanResult
 from bot.content.select import Candidate
@@ -20,7 +21,13 @@ from bot.secret import Secret
 from bot.store import migrate
 from bot.store import sql as db
 from bot.store.ingest import store_scan
-from bot.store.queries import ARTICLE_COLUMNS, WITH_DECISION, candidate_query, count_columns
+from bot.store.queries import (
+    ARTICLE_COLUMNS,
+    DECISION_IN_FORCE,
+    WITH_DECISION,
+    candidate_query,
+    count_columns,
+)
 from bot.store.rows import article_of, candidate_of_row
 from bot.store.runs import RunLedger, new_owner_id
 from bot.store.shares import Shares
@@ -38,9 +45,11 @@ from bot.store.tables import bad_files as bad_table
 
 log = logging.getLogger(__name__)
 
+_SENT_AS_IS = (review_posts.c.item_id == items.c.id) & (
+    review_posts.c.fingerprint == items.c.fingerprint
+)
+
 _STREAM_BATCH = 64  # rows fetched at a time by candidates()
-_UPSERT_CHUNK = 1_000  # items rows built and written at a time by apply_scan()
-_ITEM_UPDATE = [c.name for c in items.columns if c.name not in ("id", "first_seen")]
 
 
 class Store:
@@ -160,7 +169,10 @@ class Store:
             joined = publications.join(items, items.c.id == publications.c.item_id)
             stmt = stmt.select_from(joined).where(publications.c.channel == channel)
         else:
-            queued = select(publications.c.item_id).union(select(review_posts.c.item_id))
+            sent = review_posts.join(items, _SENT_AS_IS)  # an item changed since is not queued
+            queued = select(publications.c.item_id).union(
+                select(review_posts.c.item_id).select_from(sent)
+            )
             stmt = stmt.where(items.c.id.in_(queued))
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
@@ -168,17 +180,29 @@ class Store:
 
     # ------------------------------------------------------------ review
 
-    def mark_sent_for_review(self, item_id: str, channel: str, ts: str, now: datetime) -> bool:
-        """Record the review post of an item; False when it had been sent already."""
+    def mark_sent_for_review(
+        self, item_id: str, channel: str, ts: str, now: datetime, fingerprint: str | None = None
+    ) -> bool:
+        """Record the review post of an item's content (`fingerprint`, default: the current
+        one); False when that content had been sent already."""
         row = {"item_id": item_id, "channel": channel, "ts": ts, "sent_at": now}
         with self._writer.begin() as conn:
-            return db.insert_ignore(conn, review_posts, row, ["item_id"])
+            row["fingerprint"] = fingerprint or _current(conn, item_id) or ""
+            return db.insert_ignore(conn, review_posts, row, ["item_id", "fingerprint"])
 
     def review_post(self, item_id: str) -> tuple[str, str] | None:
+        """(channel, ts) of the item's latest review post."""
         stmt = select(review_posts.c.channel, review_posts.c.ts)
+        stmt = stmt.where(review_posts.c.item_id == item_id).order_by(review_posts.c.sent_at.desc())
         with self.engine.connect() as conn:
-            row = conn.execute(stmt.where(review_posts.c.item_id == item_id)).first()
+            row = conn.execute(stmt).first()
         return None if row is None else (row.channel, row.ts)
+
+    def shown_in(self, channel: str, ts: str) -> str | None:
+        """The fingerprint of the content the review post (channel, ts) showed, if it is one."""
+        where = (review_posts.c.channel == channel) & (review_posts.c.ts == ts)
+        with self.engine.connect() as conn:
+            return conn.scalar(select(review_posts.c.fingerprint).where(where))
 
     def decide(
         self,
@@ -189,28 +213,40 @@ class Store:
         *,
         title: str | None = None,
         excerpt: str | None = None,
+        seen: str | None = None,
     ) -> tuple[Decision, bool]:
-        """Decide unless a decision stands: (the standing decision, True if this call made it)."""
+        """Decide on the content the approver saw (`seen`, a fingerprint; default: the
+        current content) unless a decision on it stands: (that decision, True if new)."""
         if decision not in (APPROVED, REJECTED):
             raise ValueError(f"unknown decision {decision!r}")
         row = dict(item_id=item_id, decision=decision, user_id=user_id, decided_at=now)
         row.update(title=title, excerpt=excerpt)
         with self._writer.begin() as conn:
+            row["fingerprint"] = seen or _current(conn, item_id)
+            if row["fingerprint"] is None:
+                raise KeyError(f"unknown item {item_id!r}")
             made = db.try_insert(conn, decisions, row) is not None
-            stored = conn.execute(select(decisions).where(decisions.c.item_id == item_id)).first()
-        if stored is None:  # the insert failed on the foreign key, not on a rival decision
-            raise KeyError(f"unknown item {item_id!r}")
+            key = (decisions.c.item_id == item_id) & (decisions.c.fingerprint == row["fingerprint"])
+            stored = conn.execute(select(decisions).where(key)).one()
         log.info("decision on %s: %s (new: %s)", item_id, stored.decision, made)
-        return Decision(**stored._mapping), made
+        return _decision(stored), made
 
     def decision(self, item_id: str) -> Decision | None:
+        """The decision in force: the one on the item's current content."""
+        stmt = select(decisions).select_from(items.join(decisions, DECISION_IN_FORCE))
         with self.engine.connect() as conn:
-            row = conn.execute(select(decisions).where(decisions.c.item_id == item_id)).first()
-        return None if row is None else Decision(**row._mapping)
+            row = conn.execute(stmt.where(items.c.id == item_id)).first()
+        return None if row is None else _decision(row)
+
+    def decision_history(self, item_id: str) -> list[Decision]:
+        """Every decision ever taken on the item, stale ones included, oldest first."""
+        stmt = select(decisions).where(decisions.c.item_id == item_id)
+        with self.engine.connect() as conn:
+            return [_decision(r) for r in conn.execute(stmt.order_by(decisions.c.decided_at))]
 
     def pending_review(self, limit: int = 50) -> list[Article]:
         """Present items sent for review and not decided yet, oldest post first."""
-        joined = WITH_DECISION.join(review_posts, review_posts.c.item_id == items.c.id)
+        joined = WITH_DECISION.join(review_posts, _SENT_AS_IS)
         stmt = select(*ARTICLE_COLUMNS).select_from(joined).where(PRESENT)
         stmt = stmt.where(decisions.c.item_id.is_(None))
         stmt = stmt.order_by(review_posts.c.sent_at, items.c.id)
@@ -257,3 +293,12 @@ class Store:
         """Raise unless the database answers: a health check that reads no table."""
         with self.engine.connect() as conn:
             conn.execute(select(1))
+
+
+def _current(conn: Connection, item_id: str) -> str | None:
+    """The fingerprint of the item's current content; None for an unknown item."""
+    return conn.scalar(select(items.c.fingerprint).where(items.c.id == item_id))
+
+
+def _decision(row: Any) -> Decision:
+    return Decision(**{k: v for k, v in row._mapping.items() if k != "fingerprint"})
