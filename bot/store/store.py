@@ -227,7 +227,9 @@ class Store:
                 raise KeyError(f"unknown item {item_id!r}")
             made = db.try_insert(conn, decisions, row) is not None
             key = (decisions.c.item_id == item_id) & (decisions.c.fingerprint == row["fingerprint"])
-            stored = conn.execute(select(decisions).where(key)).one()
+            stored = conn.execute(select(decisions).where(key)).first()
+        if stored is None:  # the insert failed on the foreign key, not on a rival decision
+            raise KeyError(f"unknown item {item_id!r}")
         log.info("decision on %s: %s (new: %s)", item_id, stored.decision, made)
         return _decision(stored), made
 
