@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Select, Table
+from sqlalchemy import Connection, Select, Table
 
 from bot.content.article import APPROVED, REJECTED
 from bot.store.tables import PRESENT, RANK, bad_files, decisions, items, publications, review_posts
@@ -27,6 +27,14 @@ DECISION_IN_FORCE = (decisions.c.item_id == items.c.id) & (
     decisions.c.fingerprint == items.c.fingerprint
 )
 WITH_DECISION = items.outerjoin(decisions, DECISION_IN_FORCE)
+SENT_AS_IS = (review_posts.c.item_id == items.c.id) & (
+    review_posts.c.fingerprint == items.c.fingerprint
+)
+
+
+def current_fingerprint(conn: Connection, item_id: str) -> str | None:
+    """The fingerprint of the item's current content; None for an unknown item."""
+    return conn.scalar(sa.select(items.c.fingerprint).where(items.c.id == item_id))
 
 
 def exists_for(table: Table, *where: Any) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from bot.content.article import APPROVED, Article, Record
+from bot.content.article import APPROVED, Article, Decision, Record
 from bot.content.select import Candidate, candidate_of
 from bot.store.fingerprint import of_article
 
@@ -53,6 +53,11 @@ def article_of(row: Row[Any], edited: bool) -> Article:
     title = row.title or art.title  # an edit never blanks the required title
     excerpt = art.excerpt if row.excerpt is None else row.excerpt
     return replace(art, title=title, excerpt=excerpt)
+
+
+def decision_of(row: Row[Any]) -> Decision:
+    """The Decision of a decisions row (its fingerprint is the store's business)."""
+    return Decision(**{k: v for k, v in row._mapping.items() if k != "fingerprint"})
 
 
 def candidate_of_row(row: Row[Any]) -> Candidate:

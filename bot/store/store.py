@@ -11,9 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, exists, select
+from sqlalchemy import exists, select
 
 from bot.content.article import APPROVED, REJECTED, Article, BadFile, Decision, ScanResult
 from bot.content.select import Candidate
@@ -24,11 +23,13 @@ from bot.store.ingest import store_scan
 from bot.store.queries import (
     ARTICLE_COLUMNS,
     DECISION_IN_FORCE,
+    SENT_AS_IS,
     WITH_DECISION,
     candidate_query,
     count_columns,
+    current_fingerprint,
 )
-from bot.store.rows import article_of, candidate_of_row
+from bot.store.rows import article_of, candidate_of_row, decision_of
 from bot.store.runs import RunLedger, new_owner_id
 from bot.store.shares import Shares
 from bot.store.tables import (
@@ -45,9 +46,6 @@ from bot.store.tables import bad_files as bad_table
 
 log = logging.getLogger(__name__)
 
-_SENT_AS_IS = (review_posts.c.item_id == items.c.id) & (
-    review_posts.c.fingerprint == items.c.fingerprint
-)
 
 _STREAM_BATCH = 64  # rows fetched at a time by candidates()
 
@@ -169,7 +167,7 @@ class Store:
             joined = publications.join(items, items.c.id == publications.c.item_id)
             stmt = stmt.select_from(joined).where(publications.c.channel == channel)
         else:
-            sent = review_posts.join(items, _SENT_AS_IS)  # an item changed since is not queued
+            sent = review_posts.join(items, SENT_AS_IS)  # an item changed since is not queued
             queued = select(publications.c.item_id).union(
                 select(review_posts.c.item_id).select_from(sent)
             )
@@ -187,7 +185,7 @@ class Store:
         one); False when that content had been sent already."""
         row = {"item_id": item_id, "channel": channel, "ts": ts, "sent_at": now}
         with self._writer.begin() as conn:
-            row["fingerprint"] = fingerprint or _current(conn, item_id) or ""
+            row["fingerprint"] = fingerprint or current_fingerprint(conn, item_id) or ""
             return db.insert_ignore(conn, review_posts, row, ["item_id", "fingerprint"])
 
     def review_post(self, item_id: str) -> tuple[str, str] | None:
@@ -222,7 +220,7 @@ class Store:
         row = dict(item_id=item_id, decision=decision, user_id=user_id, decided_at=now)
         row.update(title=title, excerpt=excerpt)
         with self._writer.begin() as conn:
-            row["fingerprint"] = seen or _current(conn, item_id)
+            row["fingerprint"] = seen or current_fingerprint(conn, item_id)
             if row["fingerprint"] is None:
                 raise KeyError(f"unknown item {item_id!r}")
             made = db.try_insert(conn, decisions, row) is not None
@@ -231,24 +229,24 @@ class Store:
         if stored is None:  # the insert failed on the foreign key, not on a rival decision
             raise KeyError(f"unknown item {item_id!r}")
         log.info("decision on %s: %s (new: %s)", item_id, stored.decision, made)
-        return _decision(stored), made
+        return decision_of(stored), made
 
     def decision(self, item_id: str) -> Decision | None:
         """The decision in force: the one on the item's current content."""
         stmt = select(decisions).select_from(items.join(decisions, DECISION_IN_FORCE))
         with self.engine.connect() as conn:
             row = conn.execute(stmt.where(items.c.id == item_id)).first()
-        return None if row is None else _decision(row)
+        return None if row is None else decision_of(row)
 
     def decision_history(self, item_id: str) -> list[Decision]:
         """Every decision ever taken on the item, stale ones included, oldest first."""
         stmt = select(decisions).where(decisions.c.item_id == item_id)
         with self.engine.connect() as conn:
-            return [_decision(r) for r in conn.execute(stmt.order_by(decisions.c.decided_at))]
+            return [decision_of(r) for r in conn.execute(stmt.order_by(decisions.c.decided_at))]
 
     def pending_review(self, limit: int = 50) -> list[Article]:
         """Present items sent for review and not decided yet, oldest post first."""
-        joined = WITH_DECISION.join(review_posts, _SENT_AS_IS)
+        joined = WITH_DECISION.join(review_posts, SENT_AS_IS)
         stmt = select(*ARTICLE_COLUMNS).select_from(joined).where(PRESENT)
         stmt = stmt.where(decisions.c.item_id.is_(None))
         stmt = stmt.order_by(review_posts.c.sent_at, items.c.id)
@@ -295,12 +293,3 @@ class Store:
         """Raise unless the database answers: a health check that reads no table."""
         with self.engine.connect() as conn:
             conn.execute(select(1))
-
-
-def _current(conn: Connection, item_id: str) -> str | None:
-    """The fingerprint of the item's current content; None for an unknown item."""
-    return conn.scalar(select(items.c.fingerprint).where(items.c.id == item_id))
-
-
-def _decision(row: Any) -> Decision:
-    return Decision(**{k: v for k, v in row._mapping.items() if k != "fingerprint"})
