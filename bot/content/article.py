@@ -141,7 +141,7 @@ class ScanResult:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """An editor's verdict on one item."""
+    """An approver's verdict on one item."""
 
     item_id: str
     decision: str  # APPROVED or REJECTED

@@ -54,7 +54,7 @@ def review_message(
     *,
     images: bool = True,
 ) -> Message:
-    """A card for editors: with buttons while pending, with the verdict once decided."""
+    """A card for approvers: with buttons while pending, with the verdict once decided."""
     if decision is None:
         blocks = article_blocks(article, tz, images=images, buttons=review_buttons(article))
         return {"text": _prefixed(REVIEW_FALLBACK, article), "blocks": blocks}
