@@ -23,6 +23,7 @@ from bot.store.ingest import store_scan
 from bot.store.queries import ARTICLE_COLUMNS, WITH_DECISION, candidate_query, count_columns
 from bot.store.rows import article_of, candidate_of_row
 from bot.store.runs import RunLog
+from bot.store.signals import SignalLog
 from bot.store.tables import (
     FROM_FILES,
     PRESENT,
@@ -42,7 +43,7 @@ _UPSERT_CHUNK = 1_000  # items rows built and written at a time by apply_scan()
 _ITEM_UPDATE = [c.name for c in items.columns if c.name not in ("id", "first_seen")]
 
 
-class Store(RunLog):
+class Store(RunLog, SignalLog):
     """All persistent state of Newsdesk, behind intention-named methods."""
 
     def __init__(self, url: str) -> None:
