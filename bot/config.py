@@ -8,6 +8,7 @@ Anything wrong raises `ConfigError` naming the key, so start-up stops with a cle
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -40,9 +41,13 @@ TOP_KEYS = {
     "misfire_grace_minutes",
     "review",
     "digests",
+    "engagement_weight",
+    "engagement_half_life_days",
+    "stats",
 }
 REVIEW_KEYS = {"channel", "approvers", "schedule", "batch"}
 DIGEST_KEYS = {"channel", "schedule", "size", "topics", "quality_min"}
+STATS_KEYS = {"schedule", "channel"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,14 @@ class DigestSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class StatsSettings:
+    """The weekly summary (SPEC §9): posted on `schedule` to `channel`."""
+
+    channel: str
+    schedule: str = "0 9 * * 1"
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     content_dir: Path
     database_url: str = DEFAULT_DB
@@ -95,6 +108,9 @@ class Settings:
     misfire_grace_minutes: int = 120
     review: ReviewSettings | None = None
     digests: tuple[DigestSettings, ...] = ()
+    engagement_weight: float = 0.25
+    engagement_half_life_days: float = 14.0
+    stats: StatsSettings | None = None
     bot_token: Secret | None = None
     signing_secret: Secret | None = None
     app_token: Secret | None = None
@@ -175,6 +191,7 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str], source: str)
         ),
         review=_review(raw.get("review"), tz),
         digests=_digests(raw.get("digests"), tz),
+        **_engagement(raw, tz),
         source=source,
         **_slack_env(env),
     )
@@ -309,6 +326,38 @@ def _digest(key: str, value: Any, tz: ZoneInfo) -> DigestSettings:
         topics=tuple(topics),
         quality_min=_opt_int(f"{key}.quality_min", value.get("quality_min"), 0, 100),
     )
+
+
+def _engagement(raw: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+    """The readers' keys (SPEC §9): engagement_weight, its half-life, the weekly stats."""
+    weight = _number("engagement_weight", raw.get("engagement_weight", 0.25), 0, 1)
+    half_life = _number("engagement_half_life_days", raw.get("engagement_half_life_days", 14))
+    stats = raw.get("stats")
+    if stats is not None:
+        stats = _mapping("stats", stats, STATS_KEYS)
+        review = raw.get("review")
+        fallback = review.get("channel") if isinstance(review, dict) else None
+        if stats.get("channel") is None and fallback is None:
+            raise ConfigError("stats.channel: needed when review is not set up")
+        stats = StatsSettings(
+            channel=_channel("stats.channel", stats.get("channel", fallback)),
+            schedule=_cron("stats.schedule", stats.get("schedule", "0 9 * * 1"), tz),
+        )
+    return {"engagement_weight": weight, "engagement_half_life_days": half_life, "stats": stats}
+
+
+def _number(key: str, value: Any, low: float = 0, high: float | None = None) -> float:
+    if isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*", value):
+        value = float(value)  # from the environment (NEWSDESK_ENGAGEMENT_WEIGHT=0.5)
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and high is None:
+        ok = value > low  # a half-life must be positive
+    elif ok:
+        ok = low <= value <= high
+    if not ok:
+        limits = f"from {low} to {high}" if high is not None else f"above {low}"
+        raise ConfigError(f"{key}: must be a number {limits}, got {value!r}")
+    return float(value)
 
 
 def _one_line(exc: Exception) -> str:

@@ -170,7 +170,7 @@ def _best_engagement(affinity: Affinity) -> float:
 
 
 def reason(c: Candidate, affinity: Affinity | None) -> str:
-    """One short line on why `c` ranks where it does: `quality 82 · heat 40 · team reads AI ×1.4`."""
+    """Why `c` ranks where it does, in one line: `quality 82 · heat 40 · team reads AI ×1.4`."""
     parts = [f"quality {c.quality}", f"heat {c.heat}"]
     if affinity is not None and affinity.active:
         found = [(affinity.topics.get(fold_topic(t), 1.0), t) for t in c.topics]
