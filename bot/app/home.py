@@ -23,6 +23,7 @@ from bot.slack.blockkit.cards import (
     header_block,
     meta_block,
     section_block,
+    useful_buttons,
 )
 from bot.slack.blockkit.limits import VIEW_MAX_BLOCKS, text_size
 from bot.slack.blockkit.messages import review_buttons
@@ -119,6 +120,8 @@ def _published_line(n: int, item: Published, tz: tzinfo) -> dict:
     meta = SEPARATOR.join(p for p in (provider, where, slack_date(when, tz)) if p)
     block = section_block(f"*{_title_link(article)}*\n{meta}")
     block["block_id"] = PUBLISHED_BLOCK_ID.format(n=n)
+    for useful in useful_buttons(article):  # none for an id too long to be a button value
+        block["accessory"] = useful
     return block
 
 

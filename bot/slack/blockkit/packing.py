@@ -15,10 +15,10 @@ from bot.content.dates import long_date
 from bot.slack.blockkit.cards import (
     FALLBACK_MAX,
     Message,
-    article_blocks,
     context_block,
     divider_block,
     header_block,
+    published_blocks,
     result_blocks,
     section_block,
 )
@@ -63,7 +63,7 @@ def digest_messages(
     exactly those as published when Slack accepts it (it is not sent to Slack).
     """
     unique = unique_articles(articles)
-    cards = [article_blocks(a, tz, images=images) for a in unique]
+    cards = [published_blocks(a, tz, images=images) for a in unique]
     if not cards:
         return []
     heading = DIGEST_HEADING.format(day=long_date(day))
