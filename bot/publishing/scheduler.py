@@ -20,6 +20,7 @@ from bot.clock import utcnow
 from bot.config import DigestSettings, Settings
 from bot.cron import cron_trigger
 from bot.publishing.jobs import catch_up, rescan, scheduled_digest, scheduled_review
+from bot.publishing.weekly import scheduled_stats
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ class Scheduler:
             self._add(self._digest, self._cron(digest.schedule), f"digest:{digest.channel}", digest)
         if settings.review:
             self._add(self._review, self._cron(settings.review.schedule), "review")
+        if settings.stats:
+            self._add(self._stats, self._cron(settings.stats.schedule), "stats")
         self._scheduler.add_job(self._start_up, id="start-up")  # once, right away
         self._scheduler.start()
 
@@ -83,10 +86,15 @@ class Scheduler:
         now = self.clock()
         _guarded("review", scheduled_review, self.settings, self.store, self.client, now)
 
+    def _stats(self) -> None:
+        now = self.clock()
+        _guarded("stats", scheduled_stats, self.settings, self.store, self.client, now)
+
     def _start_up(self) -> None:
         # Read the content folder first, so runs caught up on start see today's articles.
         self._rescan()
         _guarded("catch-up", catch_up, self.settings, self.store, self.client, self.clock())
+        self._stats()  # a summary that fell due within the grace period
 
 
 def _guarded(name: str, func: Callable[..., object], *args: object) -> None:

@@ -117,8 +117,8 @@ def card_text(article: Article, limit: int = FALLBACK_MAX) -> str:
     return CARD_FALLBACK.format(title=title, provider=provider)
 
 
-def result_blocks(article: Article, tz: tzinfo) -> list[dict]:
-    """A search/next result: linked title and a short excerpt, meta, Read and Share."""
+def result_blocks(article: Article, tz: tzinfo, *, note: str = "") -> list[dict]:
+    """A search/next result: linked title and a short excerpt, meta, `note`, Read and Share."""
     label = truncate(clean(article.title), RELATED_TITLE_MAX) or UNTITLED
     title = link(article.url, label)
     if len(title) > LINKED_TITLE_MAX:  # a giant URL would push the excerpt past 3000
@@ -130,6 +130,7 @@ def result_blocks(article: Article, tz: tzinfo) -> list[dict]:
     parts = [
         section_block(f"*{title}*\n{excerpt}".rstrip()),
         meta_block(article, tz),
+        context_block(escape_cut(clean(note), NOTE_MAX)) if note.strip() else None,
         actions_block(RESULT_BLOCK_ID, article, share),
     ]
     return [block for block in parts if block]

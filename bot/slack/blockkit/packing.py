@@ -7,7 +7,7 @@ under Slack's 50 blocks and well under its text total (see `bot.slack.blockkit.l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, tzinfo
 
 from bot.content.article import Article
@@ -40,9 +40,12 @@ MORE_RESULTS = "…and {count} more"
 NO_RESULTS = "No articles found."
 
 
-def results_message(articles: Sequence[Article], tz: tzinfo, heading: str) -> Message:
-    """Compact cards with Read and Share buttons, capped to fit one message."""
-    items = [result_blocks(article, tz) for article in unique_articles(articles)]
+def results_message(
+    articles: Sequence[Article], tz: tzinfo, heading: str, *, notes: Mapping[str, str] = {}
+) -> Message:
+    """Compact cards with Read and Share buttons, capped to fit one message; `notes` (by
+    item id, plain text) add a line under a card, e.g. why it ranks where it does."""
+    items = [result_blocks(a, tz, note=notes.get(a.id, "")) for a in unique_articles(articles)]
     top = [header_block(heading, RESULTS_HEADING)]
     if not items:
         return {"text": _plain_fallback(heading), "blocks": [*top, section_block(NO_RESULTS)]}
