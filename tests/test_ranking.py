@@ -180,7 +180,7 @@ def test_a_handful_of_clicks_cannot_swing_it_but_steady_interest_does() -> None:
     boost = score(cand("c", 80, topics=("Chips",), provider="lab.example"), few) - score(
         cand("c", 80, topics=("Climate",), provider="new.example"), few
     )
-    assert boost < 0.25 * 0.1  # under ~3 quality points
+    assert boost / 0.75 * 100 < 4  # worth under 4 quality points (of 100)
     many_shown = base + shown("Chips", "lab.example", 60)
     steady = learn(
         many_shown,

@@ -98,7 +98,9 @@ def test_an_empty_library_reports_nothing_yet(store: Store) -> None:
 
 
 def test_a_new_user_clicks_read_and_useful_and_sees_it_in_stats(driver) -> None:
-    slack: SlackDriver = driver(records=[make_record("a1", title="Fresh chips", quality=80)], digests=[NEWS])
+    slack: SlackDriver = driver(
+        records=[make_record("a1", title="Fresh chips", quality=80)], digests=[NEWS]
+    )
     client = make_client(slack.settings)
     run_digest(slack.settings, slack.store, client, slack.settings.digests[0], datetime.now(UTC))
     [digest] = slack.fake.messages(NEWS)

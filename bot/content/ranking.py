@@ -7,8 +7,9 @@ the store (see `bot.publishing.affinity`).
   below one quality point), in 0..~1.01.
 * The team's *affinity* for a topic or a provider is its lift: engagements per impression
   for items with that key, over the same rate for all items. Both counts decay with a
-  half-life, and each key starts from `PRIOR_IMPRESSIONS` impressions at the team's own
-  rate (a Bayesian prior), so a handful of clicks moves a lift only a little.
+  half-life, and each key starts from `PRIOR_ENGAGEMENTS` engagements at the team's own
+  rate (a Bayesian prior, counted in engagements so that it weighs the same for a team of
+  five and of five hundred), so a handful of clicks moves a lift only a little.
 * A candidate's engagement score is (1 + tanh(a)) / 2 in 0..1, where `a` is the mean of
   the log-lift of its topics and of its provider: 0.5 is neutral.
 * Its rank is `(1 - w) * editorial + w * engagement`, then §2's keys break ties. With
@@ -31,7 +32,7 @@ from bot.content.dates import as_utc
 if TYPE_CHECKING:  # select imports this module; the Candidate type is all we need of it
     from bot.content.select import Candidate
 
-PRIOR_IMPRESSIONS = 20.0  # each key starts as this many (decayed) impressions at the mean
+PRIOR_ENGAGEMENTS = 10.0  # each key starts with this many (decayed) engagements at the mean
 SHOWN_LIFT = 0.05  # a lift closer to 1 than this is not worth a word in the reason line
 SECONDS_PER_DAY = 86_400.0
 
@@ -77,7 +78,7 @@ def learn(
     *,
     weight: float,
     half_life_days: float,
-    prior: float = PRIOR_IMPRESSIONS,
+    prior: float = PRIOR_ENGAGEMENTS,
 ) -> Affinity:
     """Smoothed, decayed lifts of every topic and provider seen in `impressions`."""
     shown = _decayed_totals(impressions, now, half_life_days)
@@ -87,7 +88,7 @@ def learn(
         return Affinity(weight)  # nothing learned yet: neutral
     base = total_engaged / total_shown
     lifts = {
-        key: (engaged.get(key, 0.0) + prior * base) / (count + prior) / base
+        key: (engaged.get(key, 0.0) + prior) / (count + prior / base) / base
         for key, count in shown.items()
     }
     topics = {k[1]: v for k, v in lifts.items() if k[0] == "topic"}
