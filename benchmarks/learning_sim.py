@@ -9,7 +9,7 @@ and the blend with the team's affinity learned from the store's signals), and
 publications recorded as `run_digest` records them. Every reader clicks an item with
 probability
 
-    base · quality/100 · team_taste(topics) · team_taste(provider) · own_taste · 1/(1 + 0.3·position)
+    base · quality/100 · taste(topics) · taste(provider) · own taste / (1 + 0.3 · position)
 
 where the team's tastes are drawn once per seed (log-normal, σ 0.8 for topics and 0.5 for
 providers) and each reader varies around them (σ 0.3). A click is a Read signal; a fifth of
