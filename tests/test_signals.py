@@ -230,3 +230,15 @@ def test_only_a_single_article_post_names_an_item(store: Store) -> None:
     assert store.item_posted_at(NEWS, "1.1") is None
     assert store.item_posted_at(NEWS, "2.2") == "a2"
     assert store.item_posted_at("COTHER", "2.2") is None
+
+
+def test_a_batch_of_clicks_keeps_each_reader_once_and_survives_an_unknown_item(
+    store: Store,
+) -> None:
+    store.apply_scan(ScanResult(records=records(), bad=[], removed=[]), NOW)
+    row = dict(kind=READ, at=NOW, channel=NEWS)
+    store.add_signals([{**row, "item_id": "a0", "user_id": u} for u in (ANN, ANN, BOB)])
+    assert counted(store, READ) == {"a0": 2}
+    mixed = [{**row, "item_id": i, "user_id": ANN} for i in ("a1", "gone", "a2", "a0")]
+    store.add_signals(mixed)  # one unknown item: the rest are still stored
+    assert counted(store, READ) == {"a0": 2, "a1": 1, "a2": 1}

@@ -77,6 +77,31 @@ class SignalLog:
             log.info("signal %s on unknown item %r ignored", kind, item_id)
             return False
 
+    def add_signals(self, rows: list[dict[str, Any]]) -> None:
+        """Record many signals (dicts of add_signal's arguments) in one transaction.
+
+        The batch is how Read clicks under load are written; a batch that names an unknown
+        item is written row by row instead, so only that row is lost. Each row: item_id,
+        user_id, kind, at and optionally channel and reaction.
+        """
+        rows = [{"channel": "", "reaction": "", **row} for row in rows]
+        if not rows:
+            return
+        try:
+            with self._writer.begin() as conn:
+                stmt = db.dialect_insert(conn, signals)
+                conn.execute(stmt.on_conflict_do_nothing(index_elements=list(_KEY)), rows)
+        except IntegrityError:
+            for r in rows:
+                self.add_signal(
+                    r["item_id"],
+                    r["user_id"],
+                    r["kind"],
+                    r["at"],
+                    channel=r["channel"],
+                    reaction=r["reaction"],
+                )
+
     def remove_signal(self, item_id: str, user_id: str, kind: str, reaction: str = "") -> bool:
         """Take a signal back; False when there was none."""
         with self._writer.begin() as conn:

@@ -10,6 +10,7 @@ the block id (`item:ID`, `result:ID`) does. Reactions count only on single-artic
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -32,11 +33,12 @@ _ID_PREFIXES = tuple(t.format(id="") for t in (ITEM_BLOCK_ID, RESULT_BLOCK_ID))
 
 def register(app: App, deps: Deps) -> None:
     """Listen to Read and Useful clicks and to reactions."""
+    reads = ReadLog(deps)
 
     @app.action(ACTION_READ)
     def on_read(ack: Ack, body: dict) -> None:
         ack()  # a link button: Slack opens the URL itself
-        run_later(deps, record_read, deps, read_click(body))
+        reads.add(read_click(body))
 
     @app.action(ACTION_USEFUL)
     def on_useful(ack: Ack, body: dict) -> None:
@@ -72,12 +74,40 @@ def _fields(click: Click) -> dict[str, Any]:
 # --- after the ack ---------------------------------------------------------------------
 
 
-def record_read(deps: Deps, click: Click) -> None:
-    """Count the reader once per item."""
-    if click.item_id and click.user_id:
-        deps.store.add_signal(
-            click.item_id, click.user_id, READ, deps.clock(), channel=click.channel_id
-        )
+class ReadLog:
+    """Read clicks, written after the ack in batches: one transaction for all the clicks
+    that arrived while the previous batch was being written (a burst costs few commits)."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._lock = threading.Lock()
+        self._pending: list[dict[str, Any]] = []
+        self._flushing = False
+
+    def add(self, click: Click) -> None:
+        """Queue the click (the reader counts once per item) and make sure a flush runs."""
+        if not (click.item_id and click.user_id):
+            return
+        row = dict(item_id=click.item_id, user_id=click.user_id, kind=READ)
+        row.update(at=self._deps.clock(), channel=click.channel_id)
+        with self._lock:
+            self._pending.append(row)
+            if self._flushing:
+                return
+            self._flushing = True
+        run_later(self._deps, self._flush)
+
+    def _flush(self) -> None:
+        while True:
+            with self._lock:
+                batch, self._pending = self._pending, []
+                if not batch:
+                    self._flushing = False
+                    return
+            try:
+                self._deps.store.add_signals(batch)
+            except Exception:  # a database blip loses this batch only, never the flusher
+                log.exception("could not store %d Read click(s)", len(batch))
 
 
 def toggle_useful(deps: Deps, click: Click) -> None:
