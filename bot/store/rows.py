@@ -1,7 +1,7 @@
 """Row <-> object mapping of the store: records to `items` rows, rows back to objects.
 
 Pure: no connection, no SQL. The queries that produce these rows (`ARTICLE_COLUMNS`,
-`CANDIDATE_COLUMNS`) live in `bot.store.schema`.
+`CANDIDATE_COLUMNS`) live in `bot.store.tables`.
 """
 
 from __future__ import annotations
