@@ -40,9 +40,11 @@ TOP_KEYS = {
     "misfire_grace_minutes",
     "review",
     "digests",
+    "suggestions",
 }
 REVIEW_KEYS = {"channel", "approvers", "schedule", "batch"}
 DIGEST_KEYS = {"channel", "schedule", "size", "topics", "quality_min"}
+SUGGESTION_KEYS = {"quality", "allow_private"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,14 @@ class DigestSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SuggestionSettings:
+    """Links people suggest from Slack (SPEC §8)."""
+
+    quality: int | None = None  # None: the global quality_min
+    allow_private: bool = False  # fetch pages on private/loopback addresses (intranets, tests)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     content_dir: Path
     database_url: str = DEFAULT_DB
@@ -95,6 +105,7 @@ class Settings:
     misfire_grace_minutes: int = 120
     review: ReviewSettings | None = None
     digests: tuple[DigestSettings, ...] = ()
+    suggestions: SuggestionSettings = SuggestionSettings()
     bot_token: Secret | None = None
     signing_secret: Secret | None = None
     app_token: Secret | None = None
@@ -111,6 +122,11 @@ class Settings:
         """Selection rules for a review round (global floor, no topic filter)."""
         size = self.review.batch if self.review else 0
         return Policy(size, self.quality_min, (), self.max_age_days, self.per_provider)
+
+    def suggestion_quality(self) -> int:
+        """The quality a suggested link gets: suggestions.quality, else quality_min."""
+        quality = self.suggestions.quality
+        return self.quality_min if quality is None else quality
 
     def digest_for(self, channel: str) -> DigestSettings:
         """The configured digest for `channel`, or defaults for an ad-hoc channel."""
@@ -175,6 +191,7 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str], source: str)
         ),
         review=_review(raw.get("review"), tz),
         digests=_digests(raw.get("digests"), tz),
+        suggestions=_suggestions(raw.get("suggestions")),
         source=source,
         **_slack_env(env),
     )
@@ -309,6 +326,17 @@ def _digest(key: str, value: Any, tz: ZoneInfo) -> DigestSettings:
         topics=tuple(topics),
         quality_min=_opt_int(f"{key}.quality_min", value.get("quality_min"), 0, 100),
     )
+
+
+def _suggestions(value: Any) -> SuggestionSettings:
+    if value is None:
+        return SuggestionSettings()
+    value = _mapping("suggestions", value, SUGGESTION_KEYS)
+    allow = value.get("allow_private", False)
+    if not isinstance(allow, bool):
+        raise ConfigError(f"suggestions.allow_private: must be true or false, got {allow!r}")
+    quality = _opt_int("suggestions.quality", value.get("quality"), 0, 100)
+    return SuggestionSettings(quality=quality, allow_private=allow)
 
 
 def _one_line(exc: Exception) -> str:

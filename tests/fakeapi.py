@@ -8,6 +8,7 @@ without ``"ok"``, or raises :class:`SlackError` to answer ``{"ok": false, "error
 from __future__ import annotations
 
 import itertools
+import json
 import time
 import uuid
 from typing import Any
@@ -43,6 +44,7 @@ class WebAPIMethods:
     _ephemerals: dict[str, list[dict]]
     _usergroups: dict[str, list[str]]
     _views: dict[str, dict]
+    _cond: Any  # FakeSlack's lock (a threading.Condition)
     _opened: list[dict]
     _home: dict[str, dict]
     _last_ts: int
@@ -201,6 +203,18 @@ class WebAPIMethods:
         if view_id not in self._views:
             raise SlackError("not_found")
         return {"view": self._store_view(args.get("view"), view_id)}
+
+    def apply_response_update(self, view_id: str, view: dict) -> None:
+        """What Slack does with a view_submission answered `response_action: update`."""
+        with self._cond:
+            if view_id in self._views:
+                self._store_view(view, view_id)
+
+    def view(self, view_id: str) -> dict | None:
+        """A view as it stands now (opened, then maybe updated), or None."""
+        with self._cond:
+            found = self._views.get(view_id)
+            return None if found is None else json.loads(json.dumps(found))
 
     def _api_usergroups_users_list(self, args: dict) -> dict:
         if args.get("usergroup") not in self._usergroups:

@@ -47,9 +47,10 @@ _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("deadli
 class FetchError(Exception):
     """A fetch that did not give a response; `reason` is one line for a person."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, refused: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.refused = refused  # the address policy said no: nothing was sent there
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,7 @@ def fetch(
     try:
         return _follow(client, url, limits, _conditional(etag, last_modified))
     except _Refused as exc:
-        raise FetchError(f"refused: {exc}") from None
+        raise FetchError(f"refused: {exc}", refused=True) from None
     except httpx.TimeoutException:
         raise FetchError(f"timed out after {limits.timeout_s:g} s") from None
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
