@@ -77,10 +77,10 @@ def outcome_modal(text: str) -> dict:
 
 def read_form(view: dict) -> Form:
     """The typed values of a submitted form (URL and title trimmed, note as typed)."""
-    values = (view.get("state") or {}).get("values") or {}
+    values = _at(_at(view, "state"), "values")
 
     def value(block: str, action: str) -> str:
-        found = ((values.get(block) or {}).get(action) or {}).get("value")
+        found = _at(_at(values, block), action).get("value")
         return found if isinstance(found, str) else ""
 
     return Form(
@@ -92,14 +92,21 @@ def read_form(view: dict) -> Form:
 
 def warned_url(view: dict) -> str:
     """The URL the form was shown again for, with the warning that its page was unreadable."""
+    raw = view.get("private_metadata") if isinstance(view, dict) else None
     try:
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = json.loads(raw) if isinstance(raw, str) and raw else {}
     except ValueError:
         return ""
     return str(meta.get("unreadable", "")) if isinstance(meta, dict) else ""
 
 
 # --- pieces ------------------------------------------------------------------------------
+
+
+def _at(node: Any, key: str) -> dict:
+    """node[key] when both are mappings, else {}: a payload's shape is never trusted."""
+    found = node.get(key) if isinstance(node, dict) else None
+    return found if isinstance(found, dict) else {}
 
 
 def _modal(blocks: list[Any], *, submit: bool, metadata: str = "") -> dict:
