@@ -274,3 +274,27 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# --- the store ---------------------------------------------------------------------------
+
+
+def test_the_store_keeps_suggestions_apart_from_files(store) -> None:
+    from bot.content.article import ScanResult
+    from bot.content.pages import PageMeta, suggestion_record
+
+    now = datetime(2024, 5, 1, tzinfo=UTC)
+    url = "https://example.org/s"
+    rec = suggestion_record(url, PageMeta(title="S"), quality=50, suggested_by="U1")
+    assert store.add_suggestion(rec, now) is True
+    assert store.add_suggestion(rec, now) is False  # one item per canonical URL
+    # A scan that sees no files at all retires file items only.
+    store.apply_scan(ScanResult([make_record("f1")], [], []), now)
+    store.apply_scan(ScanResult([], [], ["f1.md"]), now)
+    assert store.file_index() == {}
+    found = store.find_link(["example.org/s"])
+    assert found is not None and (found.item_id, found.title) == (rec.article.id, "S")
+    assert store.find_link(["example.com/articles/f1"]) is None  # gone and never published
+    store.record_publications(["f1"], NEWS, "1.1", None, now)
+    published = store.find_link(["example.com/articles/f1"])
+    assert published is not None and published.publications == ((NEWS, now),)
