@@ -16,8 +16,8 @@ from bot.slack.blockkit.cards import (
     Message,
     article_blocks,
     button,
-    fallback_text,
     context_block,
+    fallback_text,
     plain_text,
 )
 from bot.slack.blockkit.limits import CONFIRM_TEXT_MAX
