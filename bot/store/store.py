@@ -48,8 +48,6 @@ from bot.store.tables import bad_files as bad_table
 log = logging.getLogger(__name__)
 
 _STREAM_BATCH = 64  # rows fetched at a time by candidates()
-_UPSERT_CHUNK = 1_000  # items rows built and written at a time by apply_scan()
-_ITEM_UPDATE = [c.name for c in items.columns if c.name not in ("id", "first_seen")]
 
 
 class Store(RunLog):
