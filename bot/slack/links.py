@@ -29,7 +29,8 @@ def _links(message: dict) -> Iterator[str]:
     if isinstance(text, str):
         yield from (html.unescape(m.group(1)) for m in _TEXT_LINK.finditer(text))
     yield from filter(_is_web, _rich_links(message.get("blocks"), 0))
-    for attachment in message.get("attachments") or []:
+    attachments = message.get("attachments")
+    for attachment in attachments if isinstance(attachments, list) else []:
         if isinstance(attachment, dict):
             yield from filter(_is_web, (attachment.get(k) for k in _ATTACHMENT_KEYS))
 
