@@ -20,10 +20,11 @@ from bot.content.scan import scan
 from bot.publishing.digest import preview_digest, preview_review, run_digest, run_review
 from bot.publishing.jobs import rescan
 from bot.render import card_html, card_text, digest_text, safe
+from bot.secret import redact_url, url_secrets
 from bot.slack.blockkit.cards import card_message
 from bot.slack.blockkit.messages import review_message
 from bot.slack.blockkit.packing import digest_messages
-from bot.status import as_text, collect, redact_url
+from bot.status import as_text, collect
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     with _opened(settings) as store:
         now = utcnow()
-        report = collect(settings, store, now)
+        report = collect(settings, store, now, for_cli=True)
     print(json.dumps(report, indent=2) if args.json else as_text(report))
     return 0
 
@@ -218,6 +219,8 @@ def open_store(settings: Settings) -> Store:
         return Store(settings.database_url)
     except SQLAlchemyError as error:
         reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        for secret in url_secrets(settings.database_url):  # a driver may quote its DSN
+            reason = reason.replace(secret, "***")
         url = redact_url(settings.database_url)
         print(f"newsdesk: database_url: cannot open {url}: {reason}", file=sys.stderr)
         raise SystemExit(2) from error
