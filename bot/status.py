@@ -33,11 +33,14 @@ COUNT_LABELS = {
 }
 
 
-def collect(settings: Settings, store: Store, now: datetime, *, for_cli: bool) -> dict[str, Any]:
+def collect(
+    settings: Settings, store: Store, now: datetime, *, for_cli: bool = False
+) -> dict[str, Any]:
     """A JSON-ready report of the bot's state (no tokens, passwords or secured values).
 
     `for_cli` adds where things are (config file, content folder, database URL): the
-    server's business, never shown in Slack.
+    server's business, never shown in Slack. Without it, the report is the Slack form (the
+    one that shows least); callers name the form they want.
     """
     hide = _masker(settings)
     report: dict[str, Any] = {"now": now.isoformat()}
