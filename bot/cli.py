@@ -17,10 +17,10 @@ from bot.config import EXAMPLES_DIR, ConfigError, DigestSettings, Settings, load
 from bot.content.article import Article
 from bot.content.dates import long_date
 from bot.content.scan import scan
+from bot.dburl import redact_url, url_secrets
 from bot.publishing.digest import preview_digest, preview_review, run_digest, run_review
 from bot.publishing.jobs import rescan
 from bot.render import card_html, card_text, digest_text, safe
-from bot.secret import redact_url, url_secrets
 from bot.slack.blockkit.cards import card_message
 from bot.slack.blockkit.messages import review_message
 from bot.slack.blockkit.packing import digest_messages

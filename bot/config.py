@@ -26,7 +26,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.cron import cron_trigger
-from bot.secret import Secret, redact_url
+from bot.dburl import redact_url
+from bot.secret import Secret
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 DEFAULT_DB = "sqlite:///newsdesk.db"

@@ -26,8 +26,8 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from bot.app.app import NO_SECRET, WORKERS, create_app, socket_mode
 from bot.app.server import HttpServer
 from bot.config import EXAMPLES_DIR, Settings
+from bot.dburl import MASK, redact_url, url_secrets
 from bot.publishing.scheduler import Scheduler
-from bot.secret import MASK, redact_url, url_secrets
 from bot.slack.client import make_client
 from bot.store.store import Store
 

@@ -16,8 +16,8 @@ from typing import Any
 from bot.config import Settings
 from bot.content.article import BadFile
 from bot.cron import cron_trigger
+from bot.dburl import redact_url, url_secrets
 from bot.render import safe
-from bot.secret import redact_url, url_secrets
 from bot.store.store import Store
 
 BAD_FILES_SHOWN = 20

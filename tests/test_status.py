@@ -21,8 +21,8 @@ from slackdriver import SlackDriver
 
 from bot.config import Settings, load_settings
 from bot.content.article import APPROVED, REJECTED, BadFile, ScanResult
+from bot.dburl import redact_url
 from bot.publishing.jobs import rescan
-from bot.secret import redact_url
 from bot.status import as_text, collect, next_runs
 from bot.store.store import Store
 
