@@ -50,3 +50,10 @@ def url_secrets(url: str) -> list[str]:
 def _masked_pair(pair: str) -> str:
     key, eq, _ = pair.partition("=")
     return f"{key}={MASK}" if eq and SECRET_PARAM.search(unquote_plus(key)) else pair
+
+
+def hide_password(text: str, url: str) -> str:
+    """`text` (say, a driver's error message) with `url`'s credentials masked."""
+    for secret in url_secrets(url):
+        text = text.replace(secret, MASK)
+    return text

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
 from bot.content.article import BadFile
 from bot.cron import cron_trigger
-from bot.dburl import redact_url, url_secrets
+from bot.dburl import hide_password, redact_url
 from bot.render import safe
 from bot.store.store import Store
 
@@ -113,14 +114,7 @@ def _bad_line(bad: BadFile, root: Path | None) -> str:
 
 def _masker(settings: Settings) -> Callable[[str], str]:
     """Masks the database password in free text (an error message may quote the DSN)."""
-    secrets = url_secrets(settings.database_url)
-
-    def hide(text: str) -> str:
-        for secret in secrets:
-            text = text.replace(secret, "***")
-        return text
-
-    return hide
+    return partial(hide_password, url=settings.database_url)
 
 
 def _run(row: dict[str, Any], hide: Callable[[str], str]) -> dict[str, Any]:

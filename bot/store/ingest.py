@@ -17,10 +17,10 @@ from sqlalchemy import Connection, select, update
 
 from bot.content.article import BadFile, Record, ScanResult
 from bot.content.records import DUPLICATE
-from bot.store import schema as db
+from bot.store import sql as db
 from bot.store.rows import item_row
-from bot.store.schema import PRESENT, items
-from bot.store.schema import bad_files as bad_table
+from bot.store.tables import FROM_FILES, PRESENT, items
+from bot.store.tables import bad_files as bad_table
 
 _UPSERT_CHUNK = 1_000  # items rows built and written at a time
 _ITEM_UPDATE = [c.name for c in items.columns if c.name not in ("id", "first_seen")]
@@ -45,8 +45,8 @@ def store_scan(conn: Connection, result: ScanResult, now: datetime) -> tuple[int
 
 
 def _held(conn: Connection) -> dict[str, str]:
-    """id -> path of every present item."""
-    return dict(conn.execute(select(items.c.id, items.c.path).where(PRESENT)).all())
+    """id -> path of every present item that came from a file."""
+    return dict(conn.execute(select(items.c.id, items.c.path).where(PRESENT, FROM_FILES)).all())
 
 
 def _vacate(conn: Connection, held: dict[str, str], paths: set[str], now: datetime) -> list[str]:
