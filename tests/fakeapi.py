@@ -43,6 +43,7 @@ class WebAPIMethods:
     _messages: dict[str, list[dict]]
     _ephemerals: dict[str, list[dict]]
     _usergroups: dict[str, list[str]]
+    _private: set[str]
     _views: dict[str, dict]
     _cond: Any  # FakeSlack's lock (a threading.Condition)
     _opened: list[dict]
@@ -159,6 +160,19 @@ class WebAPIMethods:
             m for m in self._messages[parent["channel"]] if m.get("thread_ts") == parent["ts"]
         ]
         return self._page(thread, args, _truthy(args.get("include_all_metadata")))
+
+    def _api_conversations_info(self, args: dict) -> dict:
+        channel = args.get("channel") or ""
+        if not channel or channel[0] not in "CGD":
+            raise SlackError("channel_not_found")
+        im, private = channel.startswith("D"), channel in self._private
+        return {"channel": {
+            "id": channel, "name": "" if im else channel.lower(), "created": 1700000000,
+            "is_channel": not (im or private), "is_group": private, "is_im": im,
+            "is_mpim": False, "is_private": private or im, "is_archived": False,
+            "is_general": False, "is_shared": False, "is_ext_shared": False,
+            "is_org_shared": False, "is_member": True,
+        }}  # fmt: skip
 
     def _page(self, msgs: list[dict], args: dict, with_metadata: bool) -> dict:
         start = int(args.get("cursor") or 0)

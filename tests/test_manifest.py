@@ -26,6 +26,9 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "chat_postEphemeral": {"chat:write"},
     "chat_update": {"chat:write"},
     "conversations_history": {"channels:history", "groups:history"},
+    # App Home: is a publication's channel public? (channels:read answers for public
+    # channels, groups:read for private ones; without it they would only fail, and hide)
+    "conversations_info": {"channels:read", "groups:read"},
     "conversations_replies": {"channels:history", "groups:history"},
     "usergroups_users_list": {"usergroups:read"},
     "users_info": {"users:read"},
