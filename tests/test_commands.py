@@ -287,7 +287,7 @@ def test_digest_now_by_a_non_approver_is_refused_and_posts_nothing(driver: Drive
     assert slack.command("digest now", user="UREADER", channel="CNEWS") == (200, "")
     slack.wait_idle()
     assert [r["text"] for r in slack.responses()] == [
-        "Sorry, only Newsdesk approvers (set in review.approvers) can do that. Nothing was changed."
+        "Sorry, only Newsdesk approvers (review.approvers) can do that. Nothing was changed."
     ]
     assert slack.fake.calls_to("chat.postMessage") == []
     assert not slack.store.is_published("a1", "CNEWS")

@@ -67,9 +67,7 @@ TOPICS_HEADING = "*Topics* (articles in the library):"
 TOPIC_LINE = "• {name} ({count})"
 MORE_TOPICS = "…and {count} more"
 NO_TOPICS = "No topics yet: the library is empty."
-REFUSED = (
-    "Sorry, only Newsdesk approvers (set in review.approvers) can do that. Nothing was changed."
-)
+REFUSED = "Sorry, only Newsdesk approvers (review.approvers) can do that. Nothing was changed."
 NO_DIGESTS = "No digest is configured: add `digests` to the Newsdesk configuration."
 NO_REVIEW = "Review is not set up: add a `review` section to the Newsdesk configuration."
 WORKING_DIGEST = "Posting the digest now…"
@@ -216,7 +214,7 @@ def _review(deps: Deps, req: Request) -> Reply:
 
 
 def _status(deps: Deps, req: Request) -> Reply:
-    report = collect(deps.settings, deps.store, deps.clock())
+    report = collect(deps.settings, deps.store, deps.clock(), for_cli=False)
     return Reply(_text(STATUS.format(text=escape(as_text(report)))))
 
 
