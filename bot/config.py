@@ -40,9 +40,11 @@ TOP_KEYS = {
     "misfire_grace_minutes",
     "review",
     "digests",
+    "feeds",
 }
 REVIEW_KEYS = {"channel", "approvers", "schedule", "batch"}
 DIGEST_KEYS = {"channel", "schedule", "size", "topics", "quality_min"}
+FEED_KEYS = {"url", "quality", "topics", "minutes", "backfill"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,17 @@ class DigestSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedSettings:
+    """One feed (SPEC §8): every entry gets `quality`; `topics` join the entry's own."""
+
+    url: str
+    quality: int
+    topics: tuple[str, ...] = ()
+    minutes: int = 30  # poll interval
+    backfill: int = 10  # entries a first poll may make candidates (see bot.publishing.feeds)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     content_dir: Path
     database_url: str = DEFAULT_DB
@@ -95,6 +108,7 @@ class Settings:
     misfire_grace_minutes: int = 120
     review: ReviewSettings | None = None
     digests: tuple[DigestSettings, ...] = ()
+    feeds: tuple[FeedSettings, ...] = ()
     bot_token: Secret | None = None
     signing_secret: Secret | None = None
     app_token: Secret | None = None
@@ -162,11 +176,12 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str], source: str)
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown key (known: {', '.join(sorted(TOP_KEYS))})")
     tz = _timezone(raw.get("timezone", "UTC"))
+    quality_min = _int("quality_min", raw.get("quality_min", 50), 0, 100)
     return Settings(
         content_dir=_content_dir(raw.get("content_dir"), base),
         database_url=_database_url(raw.get("database_url", DEFAULT_DB)),
         timezone=tz,
-        quality_min=_int("quality_min", raw.get("quality_min", 50), 0, 100),
+        quality_min=quality_min,
         max_age_days=_opt_int("max_age_days", raw.get("max_age_days"), 1, 100_000),
         per_provider=_int("per_provider", raw.get("per_provider", 2), 1, 1000),
         rescan_minutes=_int("rescan_minutes", raw.get("rescan_minutes", 5), 1, 1440),
@@ -175,6 +190,7 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str], source: str)
         ),
         review=_review(raw.get("review"), tz),
         digests=_digests(raw.get("digests"), tz),
+        feeds=_feeds(raw.get("feeds"), quality_min),
         source=source,
         **_slack_env(env),
     )
@@ -308,6 +324,37 @@ def _digest(key: str, value: Any, tz: ZoneInfo) -> DigestSettings:
         size=_int(f"{key}.size", value.get("size", 5), 1, 30),
         topics=tuple(topics),
         quality_min=_opt_int(f"{key}.quality_min", value.get("quality_min"), 0, 100),
+    )
+
+
+def _feeds(value: Any, quality_min: int) -> tuple[FeedSettings, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ConfigError("feeds: must be a list of feeds, each with a url")
+    feeds = tuple(_feed(f"feeds[{i}]", item, quality_min) for i, item in enumerate(value))
+    seen: dict[str, int] = {}
+    for i, feed in enumerate(feeds):
+        if feed.url in seen:
+            raise ConfigError(f"feeds[{i}].url: {feed.url} is already feeds[{seen[feed.url]}]")
+        seen[feed.url] = i
+    return feeds
+
+
+def _feed(key: str, value: Any, quality_min: int) -> FeedSettings:
+    value = _mapping(key, value, FEED_KEYS)
+    url = value.get("url")
+    if not isinstance(url, str) or not re.fullmatch(r"https?://[^/\s?#]+\S*", url.strip()):
+        raise ConfigError(f"{key}.url: must be an http(s) URL, got {url!r}")
+    topics = value.get("topics") or []
+    if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+        raise ConfigError(f"{key}.topics: must be a list of topic names")
+    return FeedSettings(
+        url=url.strip(),
+        quality=_int(f"{key}.quality", value.get("quality", quality_min), 0, 100),
+        topics=tuple(topics),
+        minutes=_int(f"{key}.minutes", value.get("minutes", 30), 1, 10_080),
+        backfill=_int(f"{key}.backfill", value.get("backfill", 10), 0, 1000),
     )
 
 
