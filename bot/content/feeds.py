@@ -64,6 +64,17 @@ def entry_id(feed_url: str, identity: str) -> str:
     return "feed_" + _digest(f"{feed_url}\n{identity}")[:16]
 
 
+def shown_url(url: str) -> str:
+    """A feed URL fit to show in `status`: no user, password or query (they may be tokens)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(unreadable URL)"
+    return f"{parts.scheme}://{host}{port}{parts.path}" + ("?…" if parts.query else "")
+
+
 def parse_feed(
     body: bytes, feed: FeedSettings, now: datetime, *, final_url: str = "", content_type: str = ""
 ) -> ParsedFeed:
