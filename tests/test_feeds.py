@@ -60,6 +60,13 @@ def test_content_encoded_is_the_excerpt_when_there_is_no_description_and_is_cut(
     assert len(art.excerpt) <= 501
 
 
+def test_scripts_and_styles_in_feed_markup_never_reach_the_text() -> None:
+    summary = "<script>alert('x')</script><style>p{}</style><p onclick='x()'>Kept</p>"
+    item = {"title": "<script>bad()</script>T", "link": "https://example.org/s", "summary": summary}
+    (art,) = articles(rss2([item]))
+    assert (art.title, art.excerpt) == ("T", "Kept")
+
+
 def test_atom_relative_links_are_resolved_against_xml_base() -> None:
     items = [{"title": "Relative", "link": "posts/1.html", "guid": "urn:1", "summary": "s"}]
     (art,) = articles(atom(items, base="https://example.org/blog/"))

@@ -4,6 +4,7 @@ a copy of a record's story is not posted again, and a broken feed shows in `stat
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 import yaml
 from fakeslack import FakeSlack
 from feedfiles import entries, rss2
+from newsdeskproc import until
 from recordfiles import record_text, write
 from slackdriver import SlackDriver
 from test_commands import buttons, ephemeral, texts
@@ -21,6 +23,7 @@ from bot.config import Settings, load_settings
 from bot.publishing.digest import run_digest
 from bot.publishing.feeds import feed_client, poll_due
 from bot.publishing.jobs import rescan
+from bot.publishing.scheduler import Scheduler
 from bot.slack.blockkit.cards import ACTION_SHARE
 from bot.slack.client import make_client
 from bot.store.store import Store
@@ -129,4 +132,25 @@ def test_feed_entries_are_posted_once_through_restarts_edits_and_new_guids(
     titles = posted_titles(fake, store)
     assert len(titles) == 4 and titles[-1] == "Late"
     assert store.counts()["items"] == 5  # the record and four feed entries, no copies
+    store.close()
+
+
+def test_the_scheduler_polls_feeds_at_start_so_the_caught_up_digest_has_them(
+    tmp_path: Path, fake: FakeSlack, web: WebServer
+) -> None:
+    web.routes["/feed"] = Reply(body=rss2(entries(2, prefix="Scheduled")), headers=RSS)
+    settings = configure(tmp_path, fake, web.url("/feed"))
+    settings = dataclasses.replace(
+        settings, digests=(dataclasses.replace(settings.digests[0], schedule="* * * * *"),)
+    )
+    store = Store(settings.database_url)
+    clock_now = now().replace(second=30)
+    scheduler = Scheduler(settings, store, make_client(settings), clock=lambda: clock_now)
+    scheduler.start()
+    try:
+        until(lambda: len(fake.messages(NEWS)) == 1, pause=0.05)
+        assert "feeds" in scheduler.next_runs()
+    finally:
+        scheduler.shutdown(wait=True)
+    assert sorted(posted_titles(fake, store)) == ["Scheduled 0", "Scheduled 1"]
     store.close()
