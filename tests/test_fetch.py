@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from webserver import Reply, WebServer, running
 
-from bot.content.fetch import FetchError, FetchLimits, GuardedClient, fetch, refusal
+from bot.content.addresses import refusal
+from bot.content.fetch import FetchError, FetchLimits, GuardedClient, fetch
 
 LIMITS = FetchLimits(timeout_s=5, max_bytes=2048, max_redirects=3)
 

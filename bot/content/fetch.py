@@ -29,15 +29,14 @@ from typing import Any
 import httpcore
 import httpx
 
+from bot.content.addresses import refusal
+
 log = logging.getLogger(__name__)
 
 Resolver = Callable[..., list[tuple[Any, ...]]]  # socket.getaddrinfo's shape
 Policy = Callable[[str], str | None]  # an IP address -> why it is refused, or None
 _REDIRECTS = {301, 302, 303, 307, 308}
 _USER_AGENT = "Newsdesk/0.1 (link preview and feed reader)"
-_METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 # The end of the current fetch (time.monotonic()), read by the connection for each socket
 # operation so the whole fetch, not each read, is bounded. A context variable because one
 # client (and its connections) may serve several threads, each with its own fetch.
@@ -47,9 +46,10 @@ _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("deadli
 class FetchError(Exception):
     """A fetch that did not give a response; `reason` is one line for a person."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, refused: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.refused = refused  # the address policy said no: nothing was sent there
 
 
 @dataclass(frozen=True)
@@ -79,36 +79,8 @@ class _Refused(Exception):
     """An address the policy refuses; raised from the connect step, before any socket."""
 
 
-def refusal(address: str) -> str | None:
-    """Why `address` (an IP literal) must not be fetched from, or None when it is public."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo or (None, None))[1]
-        if embedded is None and ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None:
-            inner = refusal(str(embedded))
-            return f"{inner} (inside an IPv6 address)" if inner else None
-    return _category(ip)
-
-
 def _allow_all(address: str) -> None:
     return None
-
-
-def _category(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    checks = (
-        (ip in _METADATA, "a cloud metadata address"),
-        (ip.is_unspecified, "an unspecified address"),
-        (ip.is_loopback, "a loopback address"),
-        (ip.is_link_local, "a link-local address"),
-        (ip.is_multicast, "a multicast address"),
-        (isinstance(ip, ipaddress.IPv4Address) and ip in _CGNAT, "a shared (CGNAT) address"),
-        (ip.is_reserved, "a reserved address"),
-        (ip.is_private, "a private address"),
-        (not ip.is_global, "not a public address"),
-    )
-    return next((why for hit, why in checks if hit), None)
 
 
 class _GuardedBackend(httpcore.NetworkBackend):
@@ -252,7 +224,7 @@ def fetch(
     try:
         return _follow(client, url, limits, _conditional(etag, last_modified))
     except _Refused as exc:
-        raise FetchError(f"refused: {exc}") from None
+        raise FetchError(f"refused: {exc}", refused=True) from None
     except httpx.TimeoutException:
         raise FetchError(f"timed out after {limits.timeout_s:g} s") from None
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
