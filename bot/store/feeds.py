@@ -67,8 +67,13 @@ class FeedStore:
 
     def ensure(self, urls: Sequence[str], now: datetime) -> None:
         """A row for each configured feed; a new one is due at once."""
+        with self.engine.connect() as conn:
+            have = set(conn.scalars(select(feeds.c.key)))
+        missing = [url for url in urls if feed_key(url) not in have]
+        if not missing:
+            return  # the every-minute case: no write lock taken
         with self._writer.begin() as conn:
-            for url in urls:
+            for url in missing:
                 row = {"key": feed_key(url), "url": url, "next_poll_at": now}
                 db.insert_ignore(conn, feeds, row, ["key"])
 
