@@ -51,6 +51,7 @@ TOP_KEYS = {
     "misfire_grace_minutes",
     "review",
     "digests",
+    "feeds",
     "suggestions",
     "engagement_weight",
     "engagement_half_life_days",
@@ -58,6 +59,7 @@ TOP_KEYS = {
 }
 REVIEW_KEYS = {"channel", "approvers", "schedule", "batch"}
 DIGEST_KEYS = {"channel", "schedule", "size", "topics", "quality_min"}
+FEED_KEYS = {"url", "quality", "topics", "minutes", "backfill"}
 SUGGESTION_KEYS = {"quality", "allow_private"}
 STATS_KEYS = {"schedule", "channel"}
 
@@ -101,6 +103,17 @@ class DigestSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedSettings:
+    """One feed (SPEC §8): every entry gets `quality`; `topics` join the entry's own."""
+
+    url: str
+    quality: int
+    topics: tuple[str, ...] = ()
+    minutes: int = 30  # poll interval
+    backfill: int = 10  # entries a first poll may make candidates (see bot.publishing.feeds)
+
+
+@dataclass(frozen=True, slots=True)
 class SuggestionSettings:
     """Links people suggest from Slack (SPEC §8)."""
 
@@ -128,6 +141,7 @@ class Settings:
     misfire_grace_minutes: int = 120
     review: ReviewSettings | None = None
     digests: tuple[DigestSettings, ...] = ()
+    feeds: tuple[FeedSettings, ...] = ()
     suggestions: SuggestionSettings = SuggestionSettings()
     engagement_weight: float = 0.25
     engagement_half_life_days: float = 14.0
@@ -211,11 +225,12 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str], source: str)
     if empty:
         raise ConfigError(f"{empty[0]}: has no value; remove the key to use the default")
     tz = _timezone(raw.get("timezone", "UTC"))
+    quality_min = _int("quality_min", raw.get("quality_min", 50), 0, 100)
     return Settings(
         content_dir=_content_dir(raw.get("content_dir"), base),
         database_url=_database_url(raw.get("database_url", DEFAULT_DB)),
         timezone=tz,
-        quality_min=_int("quality_min", raw.get("quality_min", 50), 0, 100),
+        quality_min=quality_min,
         max_age_days=_opt_int("max_age_days", raw.get("max_age_days"), 1, 100_000),
         per_provider=_int("per_provider", raw.get("per_provider", 2), 1, 1000),
         rescan_minutes=_int("rescan_minutes", raw.get("rescan_minutes", 5), 1, 1440),
@@ -224,6 +239,7 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str], source: str)
         ),
         review=_review(raw.get("review"), tz),
         digests=_digests(raw.get("digests"), tz),
+        feeds=_feeds(raw.get("feeds"), quality_min),
         suggestions=_suggestions(raw.get("suggestions")),
         **_engagement(raw, tz),
         source=source,
@@ -391,6 +407,37 @@ def _digest(key: str, value: Any, tz: ZoneInfo) -> DigestSettings:
         size=_int(f"{key}.size", value.get("size", 5), 1, 30),
         topics=tuple(topics),
         quality_min=_opt_int(f"{key}.quality_min", value.get("quality_min"), 0, 100),
+    )
+
+
+def _feeds(value: Any, quality_min: int) -> tuple[FeedSettings, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ConfigError("feeds: must be a list of feeds, each with a url")
+    feeds = tuple(_feed(f"feeds[{i}]", item, quality_min) for i, item in enumerate(value))
+    seen: dict[str, int] = {}
+    for i, feed in enumerate(feeds):
+        if feed.url in seen:
+            raise ConfigError(f"feeds[{i}].url: {feed.url} is already feeds[{seen[feed.url]}]")
+        seen[feed.url] = i
+    return feeds
+
+
+def _feed(key: str, value: Any, quality_min: int) -> FeedSettings:
+    value = _mapping(key, value, FEED_KEYS)
+    url = value.get("url")
+    if not isinstance(url, str) or not re.fullmatch(r"https?://[^/\s?#]+\S*", url.strip()):
+        raise ConfigError(f"{key}.url: must be an http(s) URL, got {url!r}")
+    topics = value.get("topics") or []
+    if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+        raise ConfigError(f"{key}.topics: must be a list of topic names")
+    return FeedSettings(
+        url=url.strip(),
+        quality=_int(f"{key}.quality", value.get("quality", quality_min), 0, 100),
+        topics=tuple(topics),
+        minutes=_int(f"{key}.minutes", value.get("minutes", 30), 1, 10_080),
+        backfill=_int(f"{key}.backfill", value.get("backfill", 10), 0, 1000),
     )
 
 

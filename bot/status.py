@@ -16,13 +16,16 @@ from typing import Any
 
 from bot.config import Settings
 from bot.content.article import BadFile
+from bot.content.feeds import feed_key, shown_url
 from bot.cron import cron_trigger
 from bot.dburl import hide_password, redact_url
 from bot.render import safe
+from bot.store.feeds import FeedStore
 from bot.store.store import Store
 
 BAD_FILES_SHOWN = 20
 RUNS_SHOWN = 8
+FEEDS_SHOWN = 20  # failing feeds first; the rest are summed up in one line
 COUNT_LABELS = {
     "items": "articles in the library",
     "unpublished": "unpublished",
@@ -59,7 +62,23 @@ def collect(
         "last_runs": [_run(r, hide) for r in store.recent_runs(RUNS_SHOWN)],
         "failures": [_run(r, hide) for r in store.failing_runs()],
         "next_runs": next_runs(settings, now),
+        "feeds": feed_states(settings, store),
     }
+
+
+def feed_states(settings: Settings, store: Store) -> list[dict[str, Any]]:
+    """Each configured feed's health: last success, last error and warning, items."""
+    known = {s.key: s for s in FeedStore(store.engine).states()}
+    out = []
+    for feed in settings.feeds:
+        state = known.get(feed_key(feed.url))
+        row: dict[str, Any] = {"url": shown_url(feed.url), "items": 0, "last_success": None}
+        if state is not None:
+            row.update(items=state.items, last_success=state.last_success, failures=state.failures)
+            row.update(last_error=state.last_error, last_warning=state.last_warning)
+            row.update(next_poll=state.next_poll_at)
+        out.append({k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()})
+    return out
 
 
 def next_runs(settings: Settings, now: datetime) -> list[dict[str, str]]:
@@ -90,6 +109,7 @@ def as_text(report: dict[str, Any]) -> str:
     lines += _section("Bad files", report["bad_files"])
     lines += _section("Failures", [_run_line(r) for r in report["failures"]])
     lines += _section("Last runs", [_run_line(r) for r in report["last_runs"]] or ["none yet"])
+    lines += _section("Feeds", _feed_lines(report.get("feeds", [])))
     nexts = [f"{n['job']}: {n['next']} ({n['schedule']})" for n in report["next_runs"]]
     lines += _section("Next runs", nexts or ["no schedules configured"])
     return safe("\n".join(lines))  # file names and errors may carry terminal escapes
@@ -122,6 +142,23 @@ def _run(row: dict[str, Any], hide: Callable[[str], str]) -> dict[str, Any]:
     if isinstance(out.get("error"), str):
         out["error"] = hide(out["error"])
     return out
+
+
+def _feed_lines(feeds: list[dict[str, Any]]) -> list[str]:
+    ordered = sorted(feeds, key=lambda f: not (f.get("last_error") or f.get("last_warning")))
+    lines = [_feed_line(f) for f in ordered[:FEEDS_SHOWN]]
+    if len(ordered) > FEEDS_SHOWN:
+        lines.append(f"… and {len(ordered) - FEEDS_SHOWN} more (`newsdesk feeds` lists all)")
+    return lines
+
+
+def _feed_line(feed: dict[str, Any]) -> str:
+    line = f"{feed['url']}: {feed['items']} items, last success {feed['last_success'] or 'never'}"
+    if feed.get("last_error"):
+        line += f"; failing ({feed['failures']}x): {feed['last_error']}"
+    if feed.get("last_warning"):
+        line += f"; warning: {feed['last_warning']}"
+    return line
 
 
 def _run_line(run: dict[str, Any]) -> str:

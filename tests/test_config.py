@@ -451,3 +451,46 @@ def test_any_values_for_the_known_keys_load_or_fail_naming_the_key(config: dict)
             load_settings(str(path), {})
         except ConfigError as error:
             assert any(str(error).startswith(key) for key in config), str(error)
+
+
+# --- feeds (SPEC §8) ----------------------------------------------------------------------
+
+
+def test_feeds_take_their_defaults_from_quality_min(tmp_path: Path) -> None:
+    text = (
+        "quality_min: 66\nfeeds:\n  - url: https://example.org/feed.xml\n"
+        "  - {url: 'http://intranet.local/rss', quality: 80, topics: [AI], minutes: 5,"
+        " backfill: 3}\n"
+    )
+    first, second = load_settings(write_config(tmp_path, text), {}).feeds
+    assert (first.url, first.quality, first.topics, first.minutes, first.backfill) == (
+        "https://example.org/feed.xml", 66, (), 30, 10
+    )  # fmt: skip
+    assert (second.quality, second.topics, second.minutes, second.backfill) == (80, ("AI",), 5, 3)
+
+
+def test_feeds_can_come_from_the_environment(tmp_path: Path) -> None:
+    env = {"NEWSDESK_FEEDS": "[{url: 'https://example.org/a.json'}]"}
+    assert [f.url for f in load_settings(None, env).feeds] == ["https://example.org/a.json"]
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("feeds: https://example.org/feed\n", "feeds"),
+        ("feeds: [https://example.org/feed]\n", "feeds[0]"),
+        ("feeds: [{quality: 60}]\n", "feeds[0].url"),
+        ("feeds: [{url: 'ftp://example.org/f'}]\n", "feeds[0].url"),
+        ("feeds: [{url: 'https://'}]\n", "feeds[0].url"),
+        ("feeds: [{url: 'https://example.org/a b'}]\n", "feeds[0].url"),
+        ("feeds: [{url: 'https://a.org/f'}, {url: 'https://a.org/f'}]\n", "feeds[1].url"),
+        ("feeds: [{url: 'https://a.org/f', quality: 101}]\n", "feeds[0].quality"),
+        ("feeds: [{url: 'https://a.org/f', minutes: 0}]\n", "feeds[0].minutes"),
+        ("feeds: [{url: 'https://a.org/f', backfill: -1}]\n", "feeds[0].backfill"),
+        ("feeds: [{url: 'https://a.org/f', topics: AI}]\n", "feeds[0].topics"),
+        ("feeds: [{url: 'https://a.org/f', interval: 5}]\n", "feeds[0].interval"),
+    ],
+)
+def test_each_bad_feed_value_is_reported_with_its_key(tmp_path: Path, text: str, key: str) -> None:
+    message = error_of(tmp_path, text)
+    assert message.startswith(key + ":"), message

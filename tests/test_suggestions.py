@@ -243,7 +243,12 @@ def test_a_failed_review_post_keeps_the_item_for_the_next_round(
 
 def _settings(tmp_path: Path, suggestions: object):
     path = tmp_path / "newsdesk.yaml"
-    path.write_text(yaml.safe_dump({"quality_min": 42, "suggestions": suggestions}))
+    raw = (
+        {"quality_min": 42}
+        if suggestions is None
+        else {"quality_min": 42, "suggestions": suggestions}
+    )
+    path.write_text(yaml.safe_dump(raw))
     return load_settings(str(path), env={})
 
 
