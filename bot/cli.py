@@ -83,14 +83,18 @@ def _parser() -> argparse.ArgumentParser:
 def cmd_check(args: argparse.Namespace) -> int:
     folder = args.dir or str(load_settings(args.config).content_dir)
     try:
-        result = scan(folder)
+        result = scan(folder, now=utcnow())
     except (FileNotFoundError, NotADirectoryError) as error:
         print(f"newsdesk: {error}", file=sys.stderr)
         return 2
-    for bad in sorted(result.bad, key=lambda b: b.path):
-        print(safe(f"{bad.path}: {bad.reason}"))  # a file name can carry terminal escapes
-    print(f"{len(result.records)} good, {len(result.bad)} bad record(s) in {folder}")
-    return 1 if result.bad else 0
+    lines = [(b.path, b.reason) for b in result.bad]
+    lines += [(r.path, f"warning: {w}") for r in result.records for w in r.warnings]
+    for path, message in sorted(lines):
+        print(safe(f"{path}: {message}"))  # a file name can carry terminal escapes
+    warned = sum(bool(r.warnings) for r in result.records)
+    summary = f"{len(result.records)} good, {len(result.bad)} bad record(s) in {folder}"
+    print(summary + (f"; {warned} with warnings" if warned else ""))
+    return 1 if result.bad else 0  # warnings alone: the records are still usable
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
