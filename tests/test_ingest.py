@@ -8,13 +8,23 @@ preview -> cards and renderings -> status.
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from recordfiles import SECRET, short_record, write, write_numbered
+from hypothesis import given
+from hypothesis import strategies as st
+from recordfiles import (
+    SECRET,
+    hostile_bytes,
+    hostile_records,
+    short_record,
+    write,
+    write_numbered,
+)
 from slackescapes import unescaped_problems
 from slacklimits import limit_problems
 
@@ -166,3 +176,47 @@ def test_poison_records_stop_nothing_and_the_good_ones_are_picked(
     [card_html(a, settings.timezone) for a in picked]
     assert "huge_hex.md" in as_text(report)
     assert SECRET not in json.dumps(report)
+
+
+# --- the property: hostile records, the whole way, on every database -------------------
+
+_examples = itertools.count()
+
+
+def settings_for(folder: Path, db_url: str, zone: str = "America/New_York") -> Settings:
+    return Settings(
+        content_dir=folder,
+        database_url=db_url,
+        timezone=ZoneInfo(zone),
+        quality_min=0,
+        per_provider=50,
+        digests=(DigestSettings(channel="CNEWS", size=50),),
+    )
+
+
+@given(st.lists(hostile_records(), min_size=1, max_size=4))
+def test_hostile_records_are_stored_or_bad_and_never_cost_the_good_ones(
+    tmp_path: Path, store: Store, drawn: list[tuple]
+) -> None:
+    # One store for all examples: each example's folder replaces the last one's files.
+    n = next(_examples)
+    folder = tmp_path / f"example{n}"
+    good = write_numbered(folder, f"good{n}x", 3, lambda i: short_record("Good", "good", i, 80))
+    hostile = [write(folder / f"h{i}.md", hostile_bytes(i, d)) for i, d in enumerate(drawn)]
+    settings = settings_for(folder, "unused")
+
+    result = rescan(settings, store, NOW)
+    picked = preview_digest(settings, store, settings.digests[0], NOW)
+    report = collect(settings, store, NOW)
+
+    assert set(good) <= {a.id for a in picked}
+    present = {str(folder / f"{a.id}.md") for a in store.search("", 1_000)}
+    bad = {b.path: b.reason for b in store.bad_files()}
+    paths = {str(p) for p in hostile} | {str(folder / f"{i}.md") for i in good}
+    assert paths == present | (bad.keys() & paths)  # each file is an item or a bad file
+    assert not present & bad.keys()
+    assert len(result.records) + len(result.bad) == len(paths)
+    for message in digest_messages(picked, NOW.date(), settings.timezone):
+        assert limit_problems(message) == [] and unescaped_problems(message) == []
+    as_text(report).encode("utf-8")
+    assert SECRET not in json.dumps(report, ensure_ascii=False)
