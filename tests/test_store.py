@@ -423,7 +423,7 @@ def _exists_for(table: sa.Table, *where) -> sa.Exists:
 
 def _taken_keys_by_exists(store: Store, channel: str | None) -> tuple[set[str], set[str]]:
     """taken_keys as first written, with EXISTS on every item: the reference."""
-    from bot.store.schema import items, publications, review_posts
+    from bot.store.tables import items, publications, review_posts
 
     stmt = sa.select(items.c.canonical_url, items.c.title_key)
     if channel is not None:
@@ -438,7 +438,7 @@ def _taken_keys_by_exists(store: Store, channel: str | None) -> tuple[set[str], 
 def _approved_by_exists(store: Store, channel: str | None) -> list[str]:
     """candidates(approved_only=True) as first written, with EXISTS: the reference."""
     from bot.store.queries import candidate_query
-    from bot.store.schema import decisions
+    from bot.store.tables import decisions
 
     stmt = candidate_query(channel, 50, False, False)
     stmt = stmt.where(_exists_for(decisions, decisions.c.decision == APPROVED))
@@ -529,7 +529,7 @@ def _topics_by_scan(store: Store) -> list[tuple[str, int]]:
     import json
     from collections import Counter
 
-    from bot.store.schema import PRESENT, items
+    from bot.store.tables import PRESENT, items
 
     counter: Counter[str] = Counter()
     with store.engine.connect() as conn:
@@ -540,7 +540,7 @@ def _topics_by_scan(store: Store) -> list[tuple[str, int]]:
 
 def _counts_by_exists(store: Store) -> dict[str, int]:
     """counts() as first written, with EXISTS tests on every item: the reference."""
-    from bot.store.schema import PRESENT, bad_files, decisions, items, publications, review_posts
+    from bot.store.tables import PRESENT, bad_files, decisions, items, publications, review_posts
 
     def count(table: sa.Table, *where) -> sa.ScalarSelect:
         return sa.select(sa.func.count()).select_from(table).where(*where).scalar_subquery()
@@ -594,22 +594,6 @@ def test_topics_and_counts_match_the_full_scans(store: Store, seed: int) -> None
     assert store.topics() == _topics_by_scan(store)
     assert store.counts() == _counts_by_exists(store)
     assert store.topics() and all(store.counts().values())  # the data exercise what is compared
-
-
-def test_topics_of_a_database_made_before_topic_counts_are_counted_at_start(db_url: str) -> None:
-    from bot.store.schema import topic_counts
-
-    first = Store(db_url)
-    scan(first, [make_record("a", topics=("AI", "Chips")), make_record("b", topics=("AI",))])
-    with first.engine.begin() as conn:
-        topic_counts.drop(conn)
-    first.close()
-
-    reopened = Store(db_url)
-    try:
-        assert reopened.topics() == [("AI", 2), ("Chips", 1)] == _topics_by_scan(reopened)
-    finally:
-        reopened.close()
 
 
 def test_bad_files_limit_and_ping(store: Store) -> None:

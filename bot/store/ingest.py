@@ -25,10 +25,10 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from bot.content.article import BadFile, Record, ScanResult
 from bot.content.records import DUPLICATE
 from bot.content.repair import storable
-from bot.store import schema as db
+from bot.store import sql as db
 from bot.store.rows import item_row
-from bot.store.schema import PRESENT, items
-from bot.store.schema import bad_files as bad_table
+from bot.store.tables import FROM_FILES, PRESENT, items
+from bot.store.tables import bad_files as bad_table
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,8 @@ def store_scan(conn: Connection, result: ScanResult, now: datetime) -> tuple[int
 
 
 def _held(conn: Connection) -> dict[str, str]:
-    """id -> path of every present item."""
-    return dict(conn.execute(select(items.c.id, items.c.path).where(PRESENT)).all())
+    """id -> path of every present item that came from a file."""
+    return dict(conn.execute(select(items.c.id, items.c.path).where(PRESENT, FROM_FILES)).all())
 
 
 def _vacate(conn: Connection, held: dict[str, str], paths: set[str], now: datetime) -> list[str]:

@@ -1,6 +1,6 @@
 """Shared SQL of the store: the columns it reads back, the candidate query and the counts.
 
-Tables live in `bot.store.schema`; rows become objects in `bot.store.rows`.
+Tables live in `bot.store.tables`; rows become objects in `bot.store.rows`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import Select, Table
 
 from bot.content.article import APPROVED, REJECTED
-from bot.store.schema import PRESENT, RANK, bad_files, decisions, items, publications, review_posts
+from bot.store.tables import PRESENT, RANK, bad_files, decisions, items, publications, review_posts
 
 # Named as Candidate's fields; published_at is still epoch seconds here (0 = unknown).
 CANDIDATE_COLUMNS = (

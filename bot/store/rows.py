@@ -1,13 +1,12 @@
 """Row <-> object mapping of the store: records to `items` rows, rows back to objects.
 
 Pure: no connection, no SQL. The queries that produce these rows (`ARTICLE_COLUMNS`,
-`CANDIDATE_COLUMNS`) live in `bot.store.schema`.
+`CANDIDATE_COLUMNS`) live in `bot.store.tables`.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,9 +47,7 @@ def article_of(row: Row[Any], edited: bool) -> Article:
     art = Article.from_dict(json.loads(row.data))
     if not edited or row.decision != APPROVED:
         return art
-    title = row.title or art.title  # an edit never blanks the required title
-    excerpt = art.excerpt if row.excerpt is None else row.excerpt
-    return replace(art, title=title, excerpt=excerpt)
+    return art.edited(row.title, row.excerpt)
 
 
 def candidate_of_row(row: Row[Any]) -> Candidate:

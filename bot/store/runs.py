@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 
-from bot.store import schema as db
-from bot.store.schema import runs
+from bot.store import sql as db
+from bot.store.tables import runs
 
 RUNNING = "running"
 RUN_COLUMNS = ("kind", "key", "due_at", "status", "started_at", "finished_at", "posted", "error")

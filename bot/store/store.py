@@ -2,7 +2,7 @@
 
 Every rule that several processes must agree on (one decision per item, one
 publication per item and channel, one claim per scheduled run) is enforced by
-the database's constraints inside transactions; see `bot.store.schema`. The upstream
+the database's constraints inside transactions; see `bot.store.tables`. The upstream
 `secured` token is written to its own column and read only by `Store.secured`.
 """
 
@@ -17,12 +17,14 @@ from sqlalchemy import exists, select
 from bot.content.article import APPROVED, REJECTED, Article, BadFile, Decision, ScanResult
 from bot.content.select import Candidate
 from bot.secret import Secret
-from bot.store import schema as db
+from bot.store import migrate
+from bot.store import sql as db
 from bot.store.ingest import store_scan
 from bot.store.queries import ARTICLE_COLUMNS, WITH_DECISION, candidate_query, count_columns
 from bot.store.rows import article_of, candidate_of_row
 from bot.store.runs import RunLog
-from bot.store.schema import (
+from bot.store.tables import (
+    FROM_FILES,
     PRESENT,
     RANK,
     decisions,
@@ -31,13 +33,11 @@ from bot.store.schema import (
     review_posts,
     topic_counts,
 )
-from bot.store.schema import bad_files as bad_table
+from bot.store.tables import bad_files as bad_table
 
 log = logging.getLogger(__name__)
 
 _STREAM_BATCH = 64  # rows fetched at a time by candidates()
-_UPSERT_CHUNK = 1_000  # items rows built and written at a time by apply_scan()
-_ITEM_UPDATE = [c.name for c in items.columns if c.name not in ("id", "first_seen")]
 
 
 class Store(RunLog):
@@ -46,7 +46,7 @@ class Store(RunLog):
     def __init__(self, url: str) -> None:
         self.engine = db.make_engine(url)
         self._writer = db.writer(self.engine)
-        db.create_schema(self.engine)
+        migrate.upgrade(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -55,7 +55,7 @@ class Store(RunLog):
 
     def file_index(self) -> dict[str, tuple[int, int]]:
         """path -> (mtime_ns, size) of every file known: present items and bad files."""
-        good = select(items.c.path, items.c.mtime_ns, items.c.size).where(PRESENT)
+        good = select(items.c.path, items.c.mtime_ns, items.c.size).where(PRESENT, FROM_FILES)
         bad = select(bad_table.c.path, bad_table.c.mtime_ns, bad_table.c.size)
         with self.engine.connect() as conn:
             bad_rows, good_rows = conn.execute(bad).all(), conn.execute(good).all()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import replace
 from datetime import tzinfo
 
 from bot.content.article import Article, Decision
@@ -17,8 +16,8 @@ from bot.slack.blockkit.cards import (
     Message,
     article_blocks,
     button,
-    card_text,
     context_block,
+    fallback_text,
     plain_text,
 )
 from bot.slack.blockkit.limits import CONFIRM_TEXT_MAX
@@ -54,7 +53,7 @@ def review_message(
     *,
     images: bool = True,
 ) -> Message:
-    """A card for editors: with buttons while pending, with the verdict once decided."""
+    """A card for approvers: with buttons while pending, with the verdict once decided."""
     if decision is None:
         blocks = article_blocks(article, tz, images=images, buttons=review_buttons(article))
         return {"text": _prefixed(REVIEW_FALLBACK, article), "blocks": blocks}
@@ -66,11 +65,7 @@ def review_message(
 
 def apply_edits(article: Article, decision: Decision) -> Article:
     """The article as the editor left it: title and excerpt fixed through Edit, if any."""
-    return replace(
-        article,
-        title=decision.title or article.title,
-        excerpt=article.excerpt if decision.excerpt is None else decision.excerpt,
-    )
+    return article.edited(decision.title, decision.excerpt)
 
 
 def review_buttons(article: Article) -> list[dict]:
@@ -118,7 +113,7 @@ def _verdict(decision: Decision, tz: tzinfo) -> dict:
 
 def _prefixed(template: str, article: Article) -> str:
     room = FALLBACK_MAX - len(template.format(card=""))
-    return template.format(card=card_text(article, room))
+    return template.format(card=fallback_text(article, room))
 
 
 # --- images ----------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The `newsdesk` command line: `bot.cli.main.main` is the entry point."""

@@ -1,0 +1,84 @@
+"""What every `newsdesk` command shares: exit codes, opening the store, printing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, NoReturn
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.clock import utcnow
+from bot.config import Settings
+from bot.publishing.jobs import rescan
+from bot.status import redact_url
+from bot.store.store import Store
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # bad records, a failed post, an unknown id
+EXIT_USAGE = 2  # configuration or usage error
+
+NO_TOKEN = "SLACK_BOT_TOKEN is not set: it is needed to post (or use --dry-run)"
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> int:
+    """Say what is wrong on stderr; the exit status to return."""
+    print(f"newsdesk: {message}", file=sys.stderr)
+    return code
+
+
+def stop(message: str) -> NoReturn:
+    """Say what is wrong and exit with the usage status, from anywhere in a command."""
+    raise SystemExit(fail(message))
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def open_store(settings: Settings) -> Store:
+    """The store, or exit 2 naming `database_url` when it cannot be opened."""
+    try:
+        return Store(settings.database_url)
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        url = redact_url(settings.database_url)
+        raise SystemExit(fail(f"database_url: cannot open {url}: {reason}")) from error
+
+
+class opened:
+    """Open the store and bring it up to date with the content folder."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def __enter__(self) -> Store:
+        self.store = open_store(self.settings)
+        try:
+            result = rescan(self.settings, self.store, utcnow())
+        except (FileNotFoundError, NotADirectoryError) as error:
+            self.store.close()
+            stop(f"content_dir: {error}")
+        if result.bad:
+            print(
+                f"note: {len(result.bad)} bad file(s) skipped; see `newsdesk check`.",
+                file=sys.stderr,
+            )
+        return self.store
+
+    def __exit__(self, *exc: object) -> None:
+        self.store.close()
+
+
+def slack_client(settings: Settings):
+    if settings.bot_token is None:
+        stop(NO_TOKEN)
+    from bot.slack.client import make_client
+
+    return make_client(settings)
+
+
+def report(outcomes: list) -> int:
+    for outcome in outcomes:
+        print(outcome)
+    return EXIT_FAILED if any(o.error for o in outcomes) else EXIT_OK
