@@ -49,10 +49,11 @@ def cli_commands() -> dict[str, set[str]]:
 
     def walk(p: argparse.ArgumentParser, prefix: str) -> None:
         subs = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
-        if not subs:
+        if not subs or not subs[0].required:  # a command of its own (`feeds`, `feeds poll`)
             found[prefix] = {
                 o for a in p._actions for o in a.option_strings if o.startswith("--")
             } - {"--help"}
+        if not subs:
             return
         for name, child in subs[0].choices.items():
             walk(child, f"{prefix} {name}".strip())

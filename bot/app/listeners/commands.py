@@ -209,7 +209,7 @@ def _review(deps: Deps, req: Request) -> Reply:
 
 
 def _status(deps: Deps, req: Request) -> Reply:
-    report = collect(deps.settings, deps.store, deps.clock())
+    report = collect(deps.settings, deps.store, deps.clock(), for_cli=False)
     return Reply(_text(STATUS.format(text=escape(as_text(report)))))
 
 

@@ -39,6 +39,7 @@ APPROVED_LINE = "✅ Approved by {who} · {when}"
 REJECTED_LINE = "🚫 Rejected by {who} · {when}"
 APPROVED_FALLBACK = "Approved: {card}"
 REJECTED_FALLBACK = "Rejected: {card}"
+SUGGESTED_LINE = "💡 Suggested by {who}"
 UNKNOWN_USER = "someone"
 DECIDER_MAX = 40  # a decider that is not a user id shows as this much escaped text
 
@@ -56,9 +57,13 @@ def review_message(
     """A card for approvers: with buttons while pending, with the verdict once decided."""
     if decision is None:
         blocks = article_blocks(article, tz, images=images, buttons=review_buttons(article))
-        return {"text": _prefixed(REVIEW_FALLBACK, article), "blocks": blocks}
+        return {
+            "text": _prefixed(REVIEW_FALLBACK, article),
+            "blocks": _with_suggester(blocks, article),
+        }
     shown = apply_edits(article, decision)
     blocks = [*article_blocks(shown, tz, images=images, actions=False), _verdict(decision, tz)]
+    blocks = _with_suggester(blocks, article)
     text = APPROVED_FALLBACK if decision.approved else REJECTED_FALLBACK
     return {"text": _prefixed(text, shown), "blocks": blocks}
 
@@ -103,6 +108,15 @@ def decided_by(user_id: str) -> str:
     if _SLACK_USER_ID.fullmatch(user_id):
         return f"<@{user_id}>"
     return escape_cut(clean(user_id), DECIDER_MAX) or UNKNOWN_USER
+
+
+def _with_suggester(blocks: list[dict], article: Article) -> list[dict]:
+    """Under the title, who suggested the link (items from the Suggest shortcut)."""
+    who = article.extra.get("suggested_by")
+    if not isinstance(who, str) or not who:
+        return blocks
+    line = context_block(SUGGESTED_LINE.format(who=decided_by(who)))
+    return [*blocks[:1], line, *blocks[1:]]
 
 
 def _verdict(decision: Decision, tz: tzinfo) -> dict:
