@@ -21,7 +21,7 @@ STEP = timedelta(seconds=1)
 
 def rescan(settings: Settings, store: Store, now: datetime) -> ScanResult:
     """Bring the store up to date with the content folder (only changed files are read)."""
-    result = scan(settings.content_dir, store.file_index())
+    result = scan(settings.content_dir, store.file_index(), now=now)
     store.apply_scan(result, now)
     if result.records or result.bad or result.removed:
         log.info(
