@@ -40,9 +40,11 @@ TOP_KEYS = {
     "misfire_grace_minutes",
     "review",
     "digests",
+    "personal",
 }
 REVIEW_KEYS = {"channel", "approvers", "schedule", "batch"}
 DIGEST_KEYS = {"channel", "schedule", "size", "topics", "quality_min"}
+PERSONAL_KEYS = {"schedule", "size"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,14 @@ class DigestSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PersonalSettings:
+    """Personal digests (SPEC §9): each follower's direct message of unread articles."""
+
+    schedule: str = "0 9 * * 1-5"
+    size: int = 5
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     content_dir: Path
     database_url: str = DEFAULT_DB
@@ -95,6 +105,7 @@ class Settings:
     misfire_grace_minutes: int = 120
     review: ReviewSettings | None = None
     digests: tuple[DigestSettings, ...] = ()
+    personal: PersonalSettings = PersonalSettings()
     bot_token: Secret | None = None
     signing_secret: Secret | None = None
     app_token: Secret | None = None
@@ -111,6 +122,11 @@ class Settings:
         """Selection rules for a review round (global floor, no topic filter)."""
         size = self.review.batch if self.review else 0
         return Policy(size, self.quality_min, (), self.max_age_days, self.per_provider)
+
+    def personal_policy(self, topics: tuple[str, ...]) -> Policy:
+        """Selection rules for one follower's personal digest: their topics, global rules."""
+        size = self.personal.size
+        return Policy(size, self.quality_min, topics, self.max_age_days, self.per_provider)
 
     def digest_for(self, channel: str) -> DigestSettings:
         """The configured digest for `channel`, or defaults for an ad-hoc channel."""
@@ -175,6 +191,7 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str], source: str)
         ),
         review=_review(raw.get("review"), tz),
         digests=_digests(raw.get("digests"), tz),
+        personal=_personal(raw.get("personal"), tz),
         source=source,
         **_slack_env(env),
     )
@@ -308,6 +325,16 @@ def _digest(key: str, value: Any, tz: ZoneInfo) -> DigestSettings:
         size=_int(f"{key}.size", value.get("size", 5), 1, 30),
         topics=tuple(topics),
         quality_min=_opt_int(f"{key}.quality_min", value.get("quality_min"), 0, 100),
+    )
+
+
+def _personal(value: Any, tz: ZoneInfo) -> PersonalSettings:
+    if value is None:
+        return PersonalSettings()
+    value = _mapping("personal", value, PERSONAL_KEYS)
+    return PersonalSettings(
+        schedule=_cron("personal.schedule", value.get("schedule", "0 9 * * 1-5"), tz),
+        size=_int("personal.size", value.get("size", 5), 1, 20),
     )
 
 

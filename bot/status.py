@@ -9,10 +9,13 @@ from typing import Any
 from bot.config import Settings
 from bot.cron import cron_trigger
 from bot.render import safe
+from bot.store.follows import FollowStore
 from bot.store.store import Store
 
 BAD_FILES_SHOWN = 20
 RUNS_SHOWN = 8
+PERSONAL = "personal"  # per-person runs: summed up in their own section, not listed one by one
+NOT_REACHED_SHOWN = 20
 COUNT_LABELS = {
     "items": "articles in the library",
     "unpublished": "unpublished",
@@ -26,7 +29,7 @@ COUNT_LABELS = {
 
 def collect(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
     """A JSON-ready report of the bot's state (no tokens, no secured values)."""
-    runs = store.recent_runs(RUNS_SHOWN)
+    runs = store.recent_runs(RUNS_SHOWN, exclude=(PERSONAL,))
     return {
         "now": now.isoformat(),
         "config": settings.source,
@@ -36,9 +39,17 @@ def collect(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
         "counts": store.counts(),
         "bad_files": [str(b) for b in store.bad_files(limit=BAD_FILES_SHOWN)],
         "last_runs": [_run(r) for r in runs],
-        "failures": [_run(r) for r in store.failing_runs()],
+        "failures": [_run(r) for r in store.failing_runs(exclude=(PERSONAL,))],
         "next_runs": next_runs(settings, now),
+        "personal": personal_report(store),
     }
+
+
+def personal_report(store: Store) -> dict[str, Any]:
+    """Followers, the latest round of personal digests, and whom it did not reach (why)."""
+    follows = FollowStore(store.engine)
+    last = follows.last_round(PERSONAL, NOT_REACHED_SHOWN)
+    return {"followers": follows.follower_count(), "last_round": last and _run(last)}
 
 
 def next_runs(settings: Settings, now: datetime) -> list[dict[str, str]]:
@@ -46,6 +57,7 @@ def next_runs(settings: Settings, now: datetime) -> list[dict[str, str]]:
     review = settings.review
     schedules = [(f"review → {review.channel}", review.schedule)] if review else []
     schedules += [(f"digest → {d.channel}", d.schedule) for d in settings.digests]
+    schedules.append(("personal digests", settings.personal.schedule))
     out = []
     for name, cron in schedules:
         trigger = cron_trigger(cron, settings.timezone)
@@ -73,6 +85,7 @@ def as_text(report: dict[str, Any]) -> str:
     lines += _section("Last runs", [_run_line(r) for r in report["last_runs"]] or ["none yet"])
     nexts = [f"{n['job']}: {n['next']} ({n['schedule']})" for n in report["next_runs"]]
     lines += _section("Next runs", nexts or ["no schedules configured"])
+    lines += _section("Personal digests", _personal_lines(report.get("personal")))
     return safe("\n".join(lines))  # file names and errors may carry terminal escapes
 
 
@@ -82,6 +95,18 @@ def _section(title: str, rows: list[str]) -> list[str]:
 
 def _run(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+
+
+def _personal_lines(personal: dict[str, Any] | None) -> list[str]:
+    if not personal or (not personal["followers"] and not personal["last_round"]):
+        return []
+    lines = [f"{personal['followers']} follower(s)"]
+    last = personal["last_round"]
+    if last:
+        counts = ", ".join(f"{n} {state}" for state, n in sorted(last["counts"].items()))
+        lines.append(f"last run due {last['due_at']}: {counts}")
+        lines += [f"{r['status']}: {r['key']} ({r['error']})" for r in last["not_reached"]]
+    return lines
 
 
 def _run_line(run: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.app.deps import Deps
 from bot.app.home import home_view
 from bot.content.article import Decision
+from bot.publishing.follows import home_topics
 from bot.slack import client as slack
 from bot.slack.blockkit.messages import decided_by, review_message
 from bot.slack.blockkit.mrkdwn import slack_date
@@ -45,8 +46,15 @@ def build_home(deps: Deps, user_id: str, *, notice: str = "") -> dict[str, Any]:
         total = deps.store.counts()["pending_review"]
     published = deps.store.latest_published(HOME_PUBLISHED_LIMIT)
     tz = deps.settings.timezone
+    topics = home_topics(deps.store, user_id)
     return home_view(
-        pending, published, approver=approver, tz=tz, pending_total=total, notice=notice
+        pending,
+        published,
+        approver=approver,
+        tz=tz,
+        pending_total=total,
+        notice=notice,
+        topics=topics,
     )
 
 

@@ -110,10 +110,11 @@ def eligible(c: Candidate, policy: Policy, now: datetime) -> bool:
 def _topics_match(have: tuple[str, ...], wanted: tuple[str, ...]) -> bool:
     if not wanted:
         return True
-    return not {_fold(t) for t in have}.isdisjoint(_fold(t) for t in wanted)
+    return not {fold_topic(t) for t in have}.isdisjoint(fold_topic(t) for t in wanted)
 
 
-def _fold(topic: str) -> str:
+def fold_topic(topic: str) -> str:
+    """A topic as it is compared: "AI", "ai" and " AI " are one topic."""
     return " ".join(unicodedata.normalize("NFKC", topic).casefold().split())
 
 

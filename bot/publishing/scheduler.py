@@ -8,6 +8,7 @@ two processes (or a restart) firing the same schedule post once.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -19,7 +20,13 @@ from slack_sdk import WebClient
 from bot.clock import utcnow
 from bot.config import DigestSettings, Settings
 from bot.cron import cron_trigger
-from bot.publishing.jobs import catch_up, rescan, scheduled_digest, scheduled_review
+from bot.publishing.jobs import (
+    catch_up,
+    rescan,
+    scheduled_digest,
+    scheduled_personal,
+    scheduled_review,
+)
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -37,6 +44,7 @@ class Scheduler:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.settings, self.store, self.client, self.clock = settings, store, client, clock
+        self._stopping = threading.Event()  # a personal round stops between people
         self._scheduler = BackgroundScheduler(
             timezone=settings.timezone,
             job_defaults={
@@ -55,11 +63,13 @@ class Scheduler:
             self._add(self._digest, self._cron(digest.schedule), f"digest:{digest.channel}", digest)
         if settings.review:
             self._add(self._review, self._cron(settings.review.schedule), "review")
+        self._add(self._personal, self._cron(settings.personal.schedule), "personal")
         self._scheduler.add_job(self._start_up, id="start-up")  # once, right away
         self._scheduler.start()
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop; with `wait`, a digest being posted finishes first (no half-posted digest)."""
+        self._stopping.set()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
 
@@ -83,10 +93,15 @@ class Scheduler:
         now = self.clock()
         _guarded("review", scheduled_review, self.settings, self.store, self.client, now)
 
+    def _personal(self) -> None:
+        now, stop = self.clock(), self._stopping.is_set
+        _guarded("personal", scheduled_personal, self.settings, self.store, self.client, now, stop)
+
     def _start_up(self) -> None:
         # Read the content folder first, so runs caught up on start see today's articles.
         self._rescan()
-        _guarded("catch-up", catch_up, self.settings, self.store, self.client, self.clock())
+        args = (self.settings, self.store, self.client, self.clock(), self._stopping.is_set)
+        _guarded("catch-up", catch_up, *args)
 
 
 def _guarded(name: str, func: Callable[..., object], *args: object) -> None:

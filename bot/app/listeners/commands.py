@@ -18,6 +18,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.app.deps import Deps
 from bot.config import DigestSettings, Settings
+from bot.publishing import follows
 from bot.publishing.digest import preview_digest, run_digest, run_review
 from bot.publishing.sharing import ECHO_MAX, NO_ARTICLE, share_article
 from bot.slack.blockkit.cards import Message
@@ -46,6 +47,8 @@ HELP = "\n".join(
         "• `/newsdesk digest now` post the digest now (editors)",
         "• `/newsdesk review` send the next articles for review now (editors)",
         "• `/newsdesk status` counts, bad files, last and next runs",
+        "• `/newsdesk follow TOPIC` / `unfollow TOPIC` a personal digest by direct message",
+        "• `/newsdesk following` the topics you follow",
     ]
 )
 UNKNOWN = "I don't know `{text}`.\n"
@@ -213,6 +216,20 @@ def _status(deps: Deps, req: Request) -> Reply:
     return Reply(_text(STATUS.format(text=escape(as_text(report)))))
 
 
+def _follow(deps: Deps, req: Request) -> Reply:
+    now = deps.clock()
+    return Reply(_text(follows.follow(deps.settings, deps.store, req.user, req.args, now)))
+
+
+def _unfollow(deps: Deps, req: Request) -> Reply:
+    return Reply(_text(follows.unfollow(deps.store, req.user, req.args)))
+
+
+def _following(deps: Deps, req: Request) -> Reply:
+    now = deps.clock()
+    return Reply(_text(follows.following(deps.settings, deps.store, req.user, now)))
+
+
 SUBCOMMANDS: dict[str, Callable[[Deps, Request], Reply]] = {
     "help": _help,
     "next": _next,
@@ -222,6 +239,9 @@ SUBCOMMANDS: dict[str, Callable[[Deps, Request], Reply]] = {
     "digest": _digest,
     "review": _review,
     "status": _status,
+    "follow": _follow,
+    "unfollow": _unfollow,
+    "following": _following,
 }
 
 
