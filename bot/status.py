@@ -41,15 +41,23 @@ def collect(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
         "last_runs": [_run(r) for r in runs],
         "failures": [_run(r) for r in store.failing_runs(exclude=(PERSONAL,))],
         "next_runs": next_runs(settings, now),
-        "personal": personal_report(store),
+        "personal": personal_report(settings, store, now),
     }
 
 
-def personal_report(store: Store) -> dict[str, Any]:
-    """Followers, the latest round of personal digests, and whom it did not reach (why)."""
+def personal_report(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
+    """Followers, the latest round of personal digests and whom it did not reach (why),
+    and when the next round is due."""
     follows = FollowStore(store.engine)
     last = follows.last_round(PERSONAL, NOT_REACHED_SHOWN)
-    return {"followers": follows.follower_count(), "last_round": last and _run(last)}
+    trigger = cron_trigger(settings.personal.schedule, settings.timezone)
+    when = trigger.get_next_fire_time(None, now.astimezone(settings.timezone))
+    return {
+        "followers": follows.follower_count(),
+        "last_round": last and _run(last),
+        "next": when.isoformat() if when else "never",
+        "schedule": settings.personal.schedule,
+    }
 
 
 def next_runs(settings: Settings, now: datetime) -> list[dict[str, str]]:
@@ -57,7 +65,6 @@ def next_runs(settings: Settings, now: datetime) -> list[dict[str, str]]:
     review = settings.review
     schedules = [(f"review → {review.channel}", review.schedule)] if review else []
     schedules += [(f"digest → {d.channel}", d.schedule) for d in settings.digests]
-    schedules.append(("personal digests", settings.personal.schedule))
     out = []
     for name, cron in schedules:
         trigger = cron_trigger(cron, settings.timezone)
@@ -100,7 +107,9 @@ def _run(row: dict[str, Any]) -> dict[str, Any]:
 def _personal_lines(personal: dict[str, Any] | None) -> list[str]:
     if not personal or (not personal["followers"] and not personal["last_round"]):
         return []
-    lines = [f"{personal['followers']} follower(s)"]
+    lines = [
+        f"{personal['followers']} follower(s), next {personal['next']} ({personal['schedule']})"
+    ]
     last = personal["last_round"]
     if last:
         counts = ", ".join(f"{n} {state}" for state, n in sorted(last["counts"].items()))
