@@ -18,7 +18,7 @@ import pytest
 from factories import make_record
 from fakeslack import FakeSlack
 
-from bot.config import Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.content.article import APPROVED, REJECTED, ScanResult
 from bot.publishing.claims import PERSONAL, PERSONAL_EVENT
 from bot.publishing.jobs import catch_up
@@ -233,3 +233,26 @@ def test_start_up_catch_up_finishes_the_round_and_stopping_leaves_the_rest_for_l
 
     catch_up(settings, sqlite_store, client, NOW)  # the restart, within the grace period
     assert all(len(dm_items(fake, f"U{n:02d}")) == 1 for n in range(8))
+
+
+@pytest.mark.parametrize(
+    ("personal", "error"),
+    [
+        ("{size: 21}", "personal.size: must be a whole number from 1 to 20"),
+        ("{schedule: 'every day'}", "personal.schedule: invalid cron expression"),
+        ("{when: daily}", "personal.when: unknown key"),
+        ("[1]", "personal: must be a mapping"),
+    ],
+)
+def test_bad_personal_settings_name_the_key(
+    tmp_path: Path, fake: FakeSlack, personal: str, error: str
+) -> None:
+    with pytest.raises(ConfigError, match=error):
+        settings_for(tmp_path, fake, personal=personal)
+
+
+def test_personal_settings_default_to_weekdays_at_nine_and_five_articles(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    settings = settings_for(tmp_path, fake, personal="null")
+    assert (settings.personal.schedule, settings.personal.size) == ("0 9 * * 1-5", 5)
