@@ -254,5 +254,5 @@ def test_bad_personal_settings_name_the_key(
 def test_personal_settings_default_to_weekdays_at_nine_and_five_articles(
     tmp_path: Path, fake: FakeSlack
 ) -> None:
-    settings = settings_for(tmp_path, fake, personal="null")
+    settings = settings_for(tmp_path, fake, personal="{}")
     assert (settings.personal.schedule, settings.personal.size) == ("0 9 * * 1-5", 5)

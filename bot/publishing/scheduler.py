@@ -1,4 +1,5 @@
-"""APScheduler wiring only: cron triggers for digests and review rounds, content rescans.
+"""APScheduler wiring only: cron triggers for digests and review rounds, content rescans,
+and a feed poll every minute (each feed is polled when its own interval is due).
 
 The jobs themselves are plain functions in `bot.publishing.jobs` that take `now`. Exactly-once does
 not depend on the scheduler: every run is claimed in the database under its due time, so
@@ -20,6 +21,7 @@ from slack_sdk import WebClient
 from bot.clock import utcnow
 from bot.config import DigestSettings, Settings
 from bot.cron import cron_trigger
+from bot.publishing.feeds import feed_client, poll_due
 from bot.publishing.jobs import (
     catch_up,
     rescan,
@@ -45,6 +47,7 @@ class Scheduler:
     ) -> None:
         self.settings, self.store, self.client, self.clock = settings, store, client, clock
         self._stopping = threading.Event()  # a personal round stops between people
+        self._feed_client = feed_client() if settings.feeds else None
         self._scheduler = BackgroundScheduler(
             timezone=settings.timezone,
             job_defaults={
@@ -64,6 +67,8 @@ class Scheduler:
         if settings.review:
             self._add(self._review, self._cron(settings.review.schedule), "review")
         self._add(self._personal, self._cron(settings.personal.schedule), "personal")
+        if self._feed_client is not None:
+            self._add(self._feeds, IntervalTrigger(minutes=1), "feeds")
         self._scheduler.add_job(self._start_up, id="start-up")  # once, right away
         self._scheduler.start()
 
@@ -72,6 +77,8 @@ class Scheduler:
         self._stopping.set()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
+        if self._feed_client is not None:
+            self._feed_client.close()
 
     def next_runs(self) -> dict[str, datetime | None]:
         return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
@@ -97,9 +104,15 @@ class Scheduler:
         now, stop = self.clock(), self._stopping.is_set
         _guarded("personal", scheduled_personal, self.settings, self.store, self.client, now, stop)
 
+    def _feeds(self) -> None:
+        if self._feed_client is not None:
+            now = self.clock()
+            _guarded("feeds", poll_due, self.settings, self.store, self._feed_client, now)
+
     def _start_up(self) -> None:
-        # Read the content folder first, so runs caught up on start see today's articles.
+        # Read the content folder and feeds first, so runs caught up on start see today's.
         self._rescan()
+        self._feeds()
         args = (self.settings, self.store, self.client, self.clock(), self._stopping.is_set)
         _guarded("catch-up", catch_up, *args)
 

@@ -14,15 +14,25 @@ from datetime import datetime
 
 from sqlalchemy import exists, select
 
-from bot.content.article import APPROVED, REJECTED, Article, BadFile, Decision, ScanResult
+from bot.content.article import (
+    APPROVED,
+    REJECTED,
+    Article,
+    BadFile,
+    Decision,
+    Record,
+    ScanResult,
+)
 from bot.content.select import Candidate
 from bot.secret import Secret
 from bot.store import migrate
 from bot.store import sql as db
+from bot.store import suggestions as suggested
 from bot.store.ingest import store_scan
 from bot.store.queries import ARTICLE_COLUMNS, WITH_DECISION, candidate_query, count_columns
 from bot.store.rows import article_of, candidate_of_row
 from bot.store.runs import RunLog
+from bot.store.suggestions import Whereabouts
 from bot.store.tables import (
     FROM_FILES,
     PRESENT,
@@ -38,8 +48,6 @@ from bot.store.tables import bad_files as bad_table
 log = logging.getLogger(__name__)
 
 _STREAM_BATCH = 64  # rows fetched at a time by candidates()
-_UPSERT_CHUNK = 1_000  # items rows built and written at a time by apply_scan()
-_ITEM_UPDATE = [c.name for c in items.columns if c.name not in ("id", "first_seen")]
 
 
 class Store(RunLog):
@@ -75,6 +83,16 @@ class Store(RunLog):
             db.one_at_a_time(conn, db.SCAN_LOCK)
             stored, bad = store_scan(conn, result, now)
         log.info("scan stored: %d records, %d bad, %d removed", stored, bad, len(result.removed))
+
+    def add_suggestion(self, record: Record, now: datetime) -> bool:
+        """Store a suggested link (source 'suggestion'); False when its id is already taken."""
+        with self._writer.begin() as conn:
+            return suggested.add_suggestion(conn, record, now)
+
+    def find_link(self, keys: Sequence[str]) -> Whereabouts | None:
+        """Where the item with one of these canonical URLs stands, if the library has it."""
+        with self.engine.connect() as conn:
+            return suggested.find_link(conn, keys)
 
     def bad_files(self, limit: int | None = None) -> list[BadFile]:
         """Files that could not be used, by path; the first `limit` of them when given."""

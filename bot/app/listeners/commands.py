@@ -44,8 +44,8 @@ HELP = "\n".join(
         "• `/newsdesk topics` topics and how many articles each has",
         "• `/newsdesk share ID` post an article in this channel",
         "• `/newsdesk digest` preview the next digest for this channel",
-        "• `/newsdesk digest now` post the digest now (editors)",
-        "• `/newsdesk review` send the next articles for review now (editors)",
+        "• `/newsdesk digest now` post the digest now (approvers)",
+        "• `/newsdesk review` send the next articles for review now (approvers)",
         "• `/newsdesk status` counts, bad files, last and next runs",
         "• `/newsdesk follow TOPIC` / `unfollow TOPIC` a personal digest by direct message",
         "• `/newsdesk following` the topics you follow",
@@ -65,7 +65,7 @@ TOPICS_HEADING = "*Topics* (articles in the library):"
 TOPIC_LINE = "• {name} ({count})"
 MORE_TOPICS = "…and {count} more"
 NO_TOPICS = "No topics yet: the library is empty."
-REFUSED = "Sorry, only Newsdesk editors (the review approvers) can do that. Nothing was changed."
+REFUSED = "Sorry, only Newsdesk approvers (review.approvers) can do that. Nothing was changed."
 NO_DIGESTS = "No digest is configured: add `digests` to the Newsdesk configuration."
 NO_REVIEW = "Review is not set up: add a `review` section to the Newsdesk configuration."
 WORKING_DIGEST = "Posting the digest now…"
@@ -212,7 +212,7 @@ def _review(deps: Deps, req: Request) -> Reply:
 
 
 def _status(deps: Deps, req: Request) -> Reply:
-    report = collect(deps.settings, deps.store, deps.clock())
+    report = collect(deps.settings, deps.store, deps.clock(), for_cli=False)
     return Reply(_text(STATUS.format(text=escape(as_text(report)))))
 
 

@@ -90,10 +90,10 @@ def article_blocks(
 
 def card_message(article: Article, tz: tzinfo, *, images: bool = True) -> Message:
     """One shared card, as posted by `/newsdesk share`."""
-    return {"text": card_text(article), "blocks": article_blocks(article, tz, images=images)}
+    return {"text": fallback_text(article), "blocks": article_blocks(article, tz, images=images)}
 
 
-def card_text(article: Article, limit: int = FALLBACK_MAX) -> str:
+def fallback_text(article: Article, limit: int = FALLBACK_MAX) -> str:
     """The escaped notification text for a card: "Title — Provider"."""
     provider = escape_cut(clean(article.provider.name), FALLBACK_PROVIDER_MAX)
     if not provider:
@@ -103,12 +103,17 @@ def card_text(article: Article, limit: int = FALLBACK_MAX) -> str:
     return CARD_FALLBACK.format(title=title, provider=provider)
 
 
+def title_link(article: Article, max_link: int = LINKED_TITLE_MAX) -> str:
+    """The title as a link to the article; plain (escaped) text when the link would be
+    longer than `max_link`, since a giant URL would push the rest of the section past 3000."""
+    label = truncate(clean(article.title), RELATED_TITLE_MAX) or UNTITLED
+    linked = link(article.url, label)
+    return linked if len(linked) <= max_link else escape(label)
+
+
 def result_blocks(article: Article, tz: tzinfo) -> list[dict]:
     """A search/next result: linked title and a short excerpt, meta, Read and Share."""
-    label = truncate(clean(article.title), RELATED_TITLE_MAX) or UNTITLED
-    title = link(article.url, label)
-    if len(title) > LINKED_TITLE_MAX:  # a giant URL would push the excerpt past 3000
-        title = escape(label)
+    title = title_link(article)
     excerpt = escape_cut(clean(article.excerpt), COMPACT_EXCERPT_MAX)
     share = []
     if len(article.id) <= BUTTON_VALUE_MAX:  # a cut id would share the wrong item
