@@ -12,6 +12,7 @@ otherwise post unreviewed items, an empty content folder the bundled examples.
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -52,12 +53,16 @@ TOP_KEYS = {
     "digests",
     "feeds",
     "suggestions",
+    "engagement_weight",
+    "engagement_half_life_days",
+    "stats",
     "personal",
 }
 REVIEW_KEYS = {"channel", "approvers", "schedule", "batch"}
 DIGEST_KEYS = {"channel", "schedule", "size", "topics", "quality_min"}
 FEED_KEYS = {"url", "quality", "topics", "minutes", "backfill"}
 SUGGESTION_KEYS = {"quality", "allow_private"}
+STATS_KEYS = {"schedule", "channel"}
 PERSONAL_KEYS = {"schedule", "size"}
 
 
@@ -119,6 +124,14 @@ class SuggestionSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class StatsSettings:
+    """The weekly summary (SPEC §9): posted on `schedule` to `channel`."""
+
+    channel: str
+    schedule: str = "0 9 * * 1"
+
+
+@dataclass(frozen=True, slots=True)
 class PersonalSettings:
     """Personal digests (SPEC §9): each follower's direct message of unread articles."""
 
@@ -140,6 +153,9 @@ class Settings:
     digests: tuple[DigestSettings, ...] = ()
     feeds: tuple[FeedSettings, ...] = ()
     suggestions: SuggestionSettings = SuggestionSettings()
+    engagement_weight: float = 0.25
+    engagement_half_life_days: float = 14.0
+    stats: StatsSettings | None = None
     personal: PersonalSettings = PersonalSettings()
     bot_token: Secret | None = None
     signing_secret: Secret | None = None
@@ -241,6 +257,7 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str], source: str)
         digests=_digests(raw.get("digests"), tz),
         feeds=_feeds(raw.get("feeds"), quality_min),
         suggestions=_suggestions(raw.get("suggestions")),
+        **_engagement(raw, tz),
         personal=_personal(raw.get("personal"), tz),
         source=source,
         **_slack_env(env),
@@ -460,6 +477,38 @@ def _suggestions(value: Any) -> SuggestionSettings:
         raise ConfigError(f"suggestions.allow_private: must be true or false, got {allow!r}")
     quality = _opt_int("suggestions.quality", value.get("quality"), 0, 100)
     return SuggestionSettings(quality=quality, allow_private=allow)
+
+
+def _engagement(raw: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+    """The readers' keys (SPEC §9): engagement_weight, its half-life, the weekly stats."""
+    weight = _number("engagement_weight", raw.get("engagement_weight", 0.25), 0, 1)
+    half_life = _number("engagement_half_life_days", raw.get("engagement_half_life_days", 14))
+    stats = raw.get("stats")
+    if stats is not None:
+        stats = _mapping("stats", stats, STATS_KEYS)
+        review = raw.get("review")
+        fallback = review.get("channel") if isinstance(review, dict) else None
+        if stats.get("channel") is None and fallback is None:
+            raise ConfigError("stats.channel: needed when review is not set up")
+        stats = StatsSettings(
+            channel=_channel("stats.channel", stats.get("channel", fallback)),
+            schedule=_cron("stats.schedule", stats.get("schedule", "0 9 * * 1"), tz),
+        )
+    return {"engagement_weight": weight, "engagement_half_life_days": half_life, "stats": stats}
+
+
+def _number(key: str, value: Any, low: float = 0, high: float | None = None) -> float:
+    if isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*", value):
+        value = float(value)  # from the environment (NEWSDESK_ENGAGEMENT_WEIGHT=0.5)
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and high is None:
+        ok = value > low  # a half-life must be positive
+    elif ok:
+        ok = low <= value <= high
+    if not ok:
+        limits = f"from {low} to {high}" if high is not None else f"above {low}"
+        raise ConfigError(f"{key}: must be a number {limits}, got {value!r}")
+    return float(value)
 
 
 def _one_line(exc: Exception) -> str:

@@ -100,7 +100,7 @@ def test_building_the_app_calls_nothing_and_auth_test_runs_once_at_first_request
 
 def test_listeners_declare_what_they_answer() -> None:
     assert registered_commands() == ["/newsdesk"]
-    assert registered_events() == ["app_home_opened"]
+    assert registered_events() == ["app_home_opened", "reaction_added", "reaction_removed"]
 
 
 def settings_for(tmp_path, fake: FakeSlack, **changes) -> Settings:

@@ -40,6 +40,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
 # Scopes needed for something other than a Web API call.
 NON_API_SCOPES = {
     "commands",  # the /newsdesk slash command and the shortcuts
+    "reactions:read",  # reaction_added / reaction_removed events
 }
 _CALL = re.compile(r"\.(chat|conversations|usergroups|users|views|auth|reactions)_(\w+)\(")
 
@@ -124,6 +125,6 @@ def test_each_declared_event_is_handled(driver: Driver, manifest: dict) -> None:
     for name in manifest["settings"]["event_subscriptions"]["bot_events"]:
         event = {"type": name, "user": "UREADER", "channel": "DHOME", "tab": "home"}
         assert slack.event(event) == 200, name
-    assert slack.event({"type": "reaction_added", "user": "UREADER"}) == 404
+    assert slack.event({"type": "member_joined_channel", "user": "UREADER"}) == 404
     slack.wait_idle()
     assert slack.fake.home_view("UREADER") is not None  # app_home_opened published Home

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 
 from bot.app.channels import Channels
 from bot.app.deps import Deps
-from bot.app.listeners import actions, commands, events, follows, shortcuts, views
+from bot.app.listeners import actions, commands, events, follows, shortcuts, signals, views
 from bot.clock import utcnow
 from bot.config import ConfigError, Settings
 from bot.publishing.approvers import Approvers
@@ -34,6 +34,7 @@ LISTENER_MODULES: tuple[ModuleType, ...] = (
     views,
     events,
     shortcuts,
+    signals,
     follows,
 )
 # The one wording of this problem: `bot.runtime` reports it before start-up, too.

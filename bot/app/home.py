@@ -24,6 +24,7 @@ from bot.slack.blockkit.cards import (
     meta_block,
     section_block,
     title_link,
+    useful_buttons,
 )
 from bot.slack.blockkit.limits import (
     ACTIONS_ELEMENTS_MAX,
@@ -150,4 +151,6 @@ def _published_line(n: int, item: Published, tz: tzinfo) -> dict:
     meta = SEPARATOR.join(p for p in (provider, where, slack_date(when, tz)) if p)
     block = section_block(f"*{title_link(article, HOME_LINK_MAX)}*\n{meta}")
     block["block_id"] = PUBLISHED_BLOCK_ID.format(n=n)
+    for useful in useful_buttons(article):  # none for an id too long to be a button value
+        block["accessory"] = useful
     return block

@@ -11,7 +11,7 @@ import difflib
 from datetime import datetime
 
 from bot.config import Settings
-from bot.content.select import fold_topic
+from bot.content.ranking import fold_topic
 from bot.cron import cron_trigger
 from bot.slack.blockkit.mrkdwn import clean, escape_cut, slack_date
 from bot.store.follows import FollowStore

@@ -28,7 +28,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config import Settings
-from bot.content.select import Candidate, fold_topic, pick
+from bot.content.ranking import Affinity, fold_topic
+from bot.content.select import Candidate, pick
+from bot.publishing.affinity import team_affinity
 from bot.publishing.claims import PERSONAL, PERSONAL_EVENT, Busy, claim, posted_by_run
 from bot.publishing.digest import LANDING_WAIT_MAX, POST_ATTEMPTS, ambiguous, find_posted
 from bot.slack.blockkit.personal import personal_message
@@ -67,6 +69,7 @@ class _Context:
     library: Library
     due: datetime
     clock: Callable[[], datetime]
+    affinity: Affinity | None  # the team's learned taste (SPEC §9), as digests rank
 
 
 class Library:
@@ -114,7 +117,8 @@ def run_personal(
     # Each claim is stamped with real time elapsed since `now`: a long round's later runs
     # must not look stale (abandoned) to another process.
     clock = lambda: now + timedelta(seconds=time.monotonic() - started)  # noqa: E731
-    ctx = _Context(settings, store, follows, posting_client(client), library, due, clock)
+    affinity = team_affinity(settings, store, now)
+    ctx = _Context(settings, store, follows, posting_client(client), library, due, clock, affinity)
     with ThreadPoolExecutor(workers, thread_name_prefix="newsdesk-personal") as pool:
         jobs = [pool.submit(_person, ctx, user, topics, should_stop) for user, topics in todo]
         for (user, _), job in zip(todo, jobs, strict=True):
@@ -159,7 +163,7 @@ def _deliver(ctx: _Context, user: str, topics: list[str], run_id: int, now) -> t
     sent, urls, titles = ctx.follows.sent_keys(user)
     unread = (c for c in ctx.library.ranked_for(topics) if c.id not in sent)
     policy = ctx.settings.personal_policy(tuple(topics))
-    chosen = pick(unread, policy, now, taken_urls=urls, taken_titles=titles)
+    chosen = pick(unread, policy, now, taken_urls=urls, taken_titles=titles, affinity=ctx.affinity)
     tz = ctx.settings.timezone
     articles = ctx.store.articles([c.id for c in chosen])
     message = personal_message(articles, topics, now.astimezone(tz).date(), tz)

@@ -29,6 +29,7 @@ from bot.publishing.jobs import (
     scheduled_personal,
     scheduled_review,
 )
+from bot.publishing.weekly import scheduled_stats
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ class Scheduler:
         self._add(self._personal, self._cron(settings.personal.schedule), "personal")
         if self._feed_client is not None:
             self._add(self._feeds, IntervalTrigger(minutes=1), "feeds")
+        if settings.stats:
+            self._add(self._stats, self._cron(settings.stats.schedule), "stats")
         self._scheduler.add_job(self._start_up, id="start-up")  # once, right away
         self._scheduler.start()
 
@@ -109,12 +112,17 @@ class Scheduler:
             now = self.clock()
             _guarded("feeds", poll_due, self.settings, self.store, self._feed_client, now)
 
+    def _stats(self) -> None:
+        now = self.clock()
+        _guarded("stats", scheduled_stats, self.settings, self.store, self.client, now)
+
     def _start_up(self) -> None:
         # Read the content folder and feeds first, so runs caught up on start see today's.
         self._rescan()
         self._feeds()
         args = (self.settings, self.store, self.client, self.clock(), self._stopping.is_set)
         _guarded("catch-up", catch_up, *args)
+        self._stats()  # a summary that fell due within the grace period
 
 
 def _guarded(name: str, func: Callable[..., object], *args: object) -> None:

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy import Engine, select
 
 from bot.content.article import APPROVED, REJECTED
-from bot.content.select import Candidate, fold_topic
+from bot.content.ranking import fold_topic
+from bot.content.select import Candidate
 from bot.store import sql as db
 from bot.store.queries import CANDIDATE_COLUMNS, exists_for
 from bot.store.rows import candidate_of_row

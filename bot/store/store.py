@@ -32,6 +32,7 @@ from bot.store.ingest import store_scan
 from bot.store.queries import ARTICLE_COLUMNS, WITH_DECISION, candidate_query, count_columns
 from bot.store.rows import article_of, candidate_of_row
 from bot.store.runs import RunLog
+from bot.store.signals import SignalLog
 from bot.store.suggestions import Whereabouts
 from bot.store.tables import (
     FROM_FILES,
@@ -50,7 +51,7 @@ log = logging.getLogger(__name__)
 _STREAM_BATCH = 64  # rows fetched at a time by candidates()
 
 
-class Store(RunLog):
+class Store(RunLog, SignalLog):
     """All persistent state of Newsdesk, behind intention-named methods."""
 
     def __init__(self, url: str) -> None:

@@ -167,7 +167,7 @@ follows = Table(
     "follows",
     metadata,
     Column("user_id", sa.String(64), primary_key=True),
-    # sha256 of the folded topic (bot.content.select.fold_topic): "AI" and "ai" are one follow.
+    # sha256 of the folded topic (bot.content.ranking.fold_topic): "AI" and "ai" are one follow.
     Column("topic_key", sa.String(64), primary_key=True),
     Column("topic", sa.Text, nullable=False),  # as the library spells it
     Column("followed_at", UTCDateTime, nullable=False),
@@ -218,3 +218,21 @@ feed_entries = Table(
     Column("candidate", sa.Boolean, nullable=False),
     sa.Index("ix_feed_entries_link", "feed", "link_key"),
 )
+
+# --- readers' signals (SPEC §9) ----------------------------------------------------------
+# One row per (item, user, kind[, reaction]): the key makes a user count once per item per
+# signal, whatever Slack retries or double clicks. Reactions keep the emoji in the key, so
+# removing one of two reactions leaves the other standing.
+READ, USEFUL, REACTION = "read", "useful", "reaction"
+signals = Table(
+    "signals",
+    metadata,
+    Column("item_id", sa.String(255), sa.ForeignKey("items.id"), primary_key=True),
+    Column("user_id", sa.String(64), primary_key=True),
+    Column("kind", sa.String(16), primary_key=True),
+    Column("reaction", sa.String(100), primary_key=True, server_default=""),
+    Column("channel", sa.String(64), nullable=False, server_default=""),
+    Column("at", UTCDateTime, nullable=False, index=True),
+)
+# A reaction names its message by (channel, ts): find the item posted there.
+sa.Index("ix_publications_channel_ts", publications.c.channel, publications.c.ts)

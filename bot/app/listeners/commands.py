@@ -19,8 +19,11 @@ from slack_bolt import Ack, App, Respond
 from bot.app.deps import Deps
 from bot.config import DigestSettings, Settings
 from bot.publishing import follows
-from bot.publishing.digest import preview_digest, run_digest, run_review
+from bot.publishing.charts import report_message
+from bot.publishing.digest import run_digest, run_review
+from bot.publishing.explain import explained_preview
 from bot.publishing.sharing import ECHO_MAX, NO_ARTICLE, share_article
+from bot.publishing.stats import DEFAULT_DAYS, MAX_DAYS, collect_stats
 from bot.slack.blockkit.cards import Message
 from bot.slack.blockkit.limits import MAX_BLOCKS
 from bot.slack.blockkit.mrkdwn import clean, escape, escape_cut
@@ -47,6 +50,7 @@ HELP = "\n".join(
         "• `/newsdesk digest now` post the digest now (approvers)",
         "• `/newsdesk review` send the next articles for review now (approvers)",
         "• `/newsdesk status` counts, bad files, last and next runs",
+        "• `/newsdesk stats [days]` what readers read and found useful (default 7 days)",
         "• `/newsdesk follow TOPIC` / `unfollow TOPIC` a personal digest by direct message",
         "• `/newsdesk following` the topics you follow",
     ]
@@ -55,6 +59,7 @@ UNKNOWN = "I don't know `{text}`.\n"
 USAGE_NEXT = "Usage: `/newsdesk next [n]`, where n is a number from 1 to 20."
 USAGE_SEARCH = "Usage: `/newsdesk search words…`, for example `/newsdesk search chips`."
 USAGE_SHARE = "Usage: `/newsdesk share ID`; `next` and `search` show the Share button too."
+USAGE_STATS = "Usage: `/newsdesk stats [days]`, where days is a number from 1 to 365."
 USAGE_DIGEST = "Usage: `/newsdesk digest` to preview it, `/newsdesk digest now` to post it."
 NEXT_HEADING = "Next up"
 SEARCH_HEADING = "Search: {words}"
@@ -160,8 +165,8 @@ def _next(deps: Deps, req: Request) -> Reply:
     digest = replace(deps.settings.digest_for(req.channel), size=size)
     # The top candidates, approved or not yet reviewed: what is coming up.
     now = deps.clock()
-    articles = preview_digest(deps.settings, deps.store, digest, now, approved_only=False)
-    return Reply(results_message(articles, deps.settings.timezone, NEXT_HEADING))
+    articles, why = explained_preview(deps.settings, deps.store, digest, now, approved_only=False)
+    return Reply(results_message(articles, deps.settings.timezone, NEXT_HEADING, notes=why))
 
 
 def _search(deps: Deps, req: Request) -> Reply:
@@ -191,8 +196,8 @@ def _digest(deps: Deps, req: Request) -> Reply:
     if req.args:
         return Reply(_text(USAGE_DIGEST))
     digest = deps.settings.digest_for(req.channel)
-    articles = preview_digest(deps.settings, deps.store, digest, deps.clock())
-    message = results_message(articles, deps.settings.timezone, DIGEST_HEADING)
+    articles, why = explained_preview(deps.settings, deps.store, digest, deps.clock())
+    message = results_message(articles, deps.settings.timezone, DIGEST_HEADING, notes=why)
     configured = any(d.channel == digest.channel for d in deps.settings.digests)
     note = DIGEST_WHERE.format(channel=digest.channel) if configured else DIGEST_GLOBAL
     return Reply(with_note(message, note))
@@ -214,6 +219,13 @@ def _review(deps: Deps, req: Request) -> Reply:
 def _status(deps: Deps, req: Request) -> Reply:
     report = collect(deps.settings, deps.store, deps.clock(), for_cli=False)
     return Reply(_text(STATUS.format(text=escape(as_text(report)))))
+
+
+def _stats(deps: Deps, req: Request) -> Reply:
+    if req.args and not (req.args.isdecimal() and 1 <= int(req.args) <= MAX_DAYS):
+        return Reply(_text(USAGE_STATS))
+    report = collect_stats(deps.store, deps.clock(), int(req.args or DEFAULT_DAYS))
+    return Reply(report_message(report))
 
 
 def _follow(deps: Deps, req: Request) -> Reply:
@@ -239,6 +251,7 @@ SUBCOMMANDS: dict[str, Callable[[Deps, Request], Reply]] = {
     "digest": _digest,
     "review": _review,
     "status": _status,
+    "stats": _stats,
     "follow": _follow,
     "unfollow": _unfollow,
     "following": _following,

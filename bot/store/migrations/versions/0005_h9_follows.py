@@ -1,7 +1,7 @@
 """Follows and personal digests: who follows which topic, and what each person was sent.
 
 Revision ID: 0005_h9
-Revises: 0003_h6
+Revises: 0004_h8
 
 Two new tables; no existing row changes.
 """
@@ -14,7 +14,7 @@ from alembic import op
 from bot.store.tables import UTCDateTime
 
 revision = "0005_h9"
-down_revision = "0003_h6"
+down_revision = "0004_h8"
 branch_labels = None
 depends_on = None
 
