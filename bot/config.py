@@ -56,12 +56,14 @@ TOP_KEYS = {
     "engagement_weight",
     "engagement_half_life_days",
     "stats",
+    "personal",
 }
 REVIEW_KEYS = {"channel", "approvers", "schedule", "batch"}
 DIGEST_KEYS = {"channel", "schedule", "size", "topics", "quality_min"}
 FEED_KEYS = {"url", "quality", "topics", "minutes", "backfill"}
 SUGGESTION_KEYS = {"quality", "allow_private"}
 STATS_KEYS = {"schedule", "channel"}
+PERSONAL_KEYS = {"schedule", "size"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +132,14 @@ class StatsSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PersonalSettings:
+    """Personal digests (SPEC §9): each follower's direct message of unread articles."""
+
+    schedule: str = "0 9 * * 1-5"
+    size: int = 5
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     content_dir: Path
     database_url: str = DEFAULT_DB
@@ -146,6 +156,7 @@ class Settings:
     engagement_weight: float = 0.25
     engagement_half_life_days: float = 14.0
     stats: StatsSettings | None = None
+    personal: PersonalSettings = PersonalSettings()
     bot_token: Secret | None = None
     signing_secret: Secret | None = None
     app_token: Secret | None = None
@@ -167,6 +178,11 @@ class Settings:
         """The quality a suggested link gets: suggestions.quality, else quality_min."""
         quality = self.suggestions.quality
         return self.quality_min if quality is None else quality
+
+    def personal_policy(self, topics: tuple[str, ...]) -> Policy:
+        """Selection rules for one follower's personal digest: their topics, global rules."""
+        size = self.personal.size
+        return Policy(size, self.quality_min, topics, self.max_age_days, self.per_provider)
 
     def digest_for(self, channel: str) -> DigestSettings:
         """The configured digest for `channel`, or defaults for an ad-hoc channel."""
@@ -242,6 +258,7 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str], source: str)
         feeds=_feeds(raw.get("feeds"), quality_min),
         suggestions=_suggestions(raw.get("suggestions")),
         **_engagement(raw, tz),
+        personal=_personal(raw.get("personal"), tz),
         source=source,
         **_slack_env(env),
     )
@@ -407,6 +424,16 @@ def _digest(key: str, value: Any, tz: ZoneInfo) -> DigestSettings:
         size=_int(f"{key}.size", value.get("size", 5), 1, 30),
         topics=tuple(topics),
         quality_min=_opt_int(f"{key}.quality_min", value.get("quality_min"), 0, 100),
+    )
+
+
+def _personal(value: Any, tz: ZoneInfo) -> PersonalSettings:
+    if value is None:
+        return PersonalSettings()
+    value = _mapping("personal", value, PERSONAL_KEYS)
+    return PersonalSettings(
+        schedule=_cron("personal.schedule", value.get("schedule", "0 9 * * 1-5"), tz),
+        size=_int("personal.size", value.get("size", 5), 1, 20),
     )
 
 

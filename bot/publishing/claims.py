@@ -12,6 +12,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
@@ -26,6 +27,10 @@ REVIEW = "review"
 DIGEST_EVENT = "newsdesk_digest"
 REVIEW_EVENT = "newsdesk_review"
 STATS = "stats"  # the weekly summary (bot.publishing.weekly): one post, looked up itself
+PERSONAL = "personal"  # keyed by user id: one run per follower per due time
+PERSONAL_EVENT = "newsdesk_personal"
+# Records what a dead owner's run had posted (from Slack's history); given the run's row.
+Reconcile = Callable[[dict], None]
 # A run whose owner stopped making progress this long ago is taken over; a run owned by a
 # dead process on this host is taken over at once (the crash-and-restart case).
 RUN_LEASE = timedelta(minutes=10)
@@ -50,13 +55,25 @@ def owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{PROCESS_TOKEN}"
 
 
-def claim(store: Store, client: WebClient, kind: str, channel: str, due, now) -> int | None:
+def claim(
+    store: Store,
+    client: WebClient,
+    kind: str,
+    channel: str,
+    due,
+    now,
+    *,
+    reconcile: Reconcile | None = None,
+) -> int | None:
     """Claim the run for `due`, waiting while another run for the channel is in progress.
 
     None when another process has (or had) this very run. A run whose owner died is taken
-    over when it is this run, and closed otherwise, after recording what it had posted.
+    over when it is this run, and closed otherwise, after recording what it had posted
+    (`reconcile`, by default from the channel's history for digests and review rounds).
     Raises `Busy` when another live run holds the channel for longer than the wait.
     """
+    if reconcile is None:
+        reconcile = lambda run: _reconcile(store, client, kind, channel, run, now)  # noqa: E731
     me, deadline, retried = owner_id(), time.monotonic() + CLAIM_WAIT_SECONDS, False
     while True:
         run_id = store.claim_run(kind, channel, due, now, owner=me)
@@ -69,8 +86,8 @@ def claim(store: Store, client: WebClient, kind: str, channel: str, due, now) ->
             retried = True  # the run in the way may have just finished: try once more
         elif _abandoned(run, now):
             if run["due_at"] == due:
-                return _take_over(store, client, kind, channel, run, me, now)
-            _close_abandoned(store, client, kind, channel, run, now)
+                return _take_over(store, reconcile, kind, channel, run, me, now)
+            _close_abandoned(store, reconcile, channel, run, now)
         elif run["due_at"] == due:
             return None
         elif time.monotonic() > deadline:
@@ -79,12 +96,12 @@ def claim(store: Store, client: WebClient, kind: str, channel: str, due, now) ->
             time.sleep(CLAIM_POLL_SECONDS)
 
 
-def _take_over(store, client, kind: str, channel: str, run: dict, me: str, now) -> int | None:
+def _take_over(store, reconcile, kind: str, channel: str, run: dict, me: str, now) -> int | None:
     if not store.take_over_run(run["id"], run["owner"], me, now):
         return None
     log.warning("%s for %s: taking over run %s from %s", kind, channel, run["id"], run["owner"])
     try:
-        _reconcile(store, client, kind, channel, run, now)
+        reconcile(run)
     except Exception as error:
         # Without Slack's history we cannot know what was posted: hand the run back to its
         # dead owner, untouched, so a later attempt resumes it rather than repeat posts.
@@ -94,8 +111,8 @@ def _take_over(store, client, kind: str, channel: str, run: dict, me: str, now) 
     return run["id"]
 
 
-def _close_abandoned(store, client, kind: str, channel: str, run: dict, now) -> None:
-    _reconcile(store, client, kind, channel, run, now)
+def _close_abandoned(store, reconcile: Reconcile, channel: str, run: dict, now) -> None:
+    reconcile(run)
     store.abandon_run(run["id"], run["owner"], now, f"{channel}: owner {run['owner']} stopped")
 
 
@@ -125,14 +142,15 @@ def _reconcile(store: Store, client: WebClient, kind: str, channel: str, run: di
     if event is None:
         return  # a run that records no items (stats) checks for its own post
     run_id = run["id"]
-    for ts, ids in _posted_by_run(client, channel, event, run_id):
+    for ts, ids in posted_by_run(client, channel, event, run_id):
         if kind == DIGEST:
             store.record_publications(ids, channel, ts, run_id, now)
         for item_id in ids if kind == REVIEW else ():
             store.mark_sent_for_review(item_id, channel, ts, now)
 
 
-def _posted_by_run(client: WebClient, channel: str, event: str, run_id: int):
+def posted_by_run(client: WebClient, channel: str, event: str, run_id: int):
+    """(ts, item ids) of each message in `channel` (threads included) tagged with the run."""
     for message in _history(client, channel):
         yield from _tagged(message, event, run_id)
         if message.get("reply_count") and _tagged(message, event, run_id):

@@ -214,7 +214,7 @@ def _post_once(
         try:
             return post(client, channel, message, thread_ts=thread_ts, metadata=meta)
         except (SlackClientError, OSError) as error:
-            if not _ambiguous(error) or attempt == POST_ATTEMPTS:
+            if not ambiguous(error) or attempt == POST_ATTEMPTS:
                 raise
             landed = (
                 find_posted(client, channel, meta, thread_ts)  # Slack answered: it is settled
@@ -227,7 +227,7 @@ def _post_once(
     raise AssertionError("unreachable")
 
 
-def _ambiguous(error: Exception) -> bool:
+def ambiguous(error: Exception) -> bool:
     """Could the failed post have landed anyway?"""
     if isinstance(error, SlackApiError):
         return error.response.status_code >= 500

@@ -12,6 +12,7 @@ from bot.content.article import ScanResult
 from bot.content.scan import scan
 from bot.cron import cron_trigger
 from bot.publishing.digest import DIGEST, REVIEW, Outcome, run_digest, run_review
+from bot.publishing.personal import Round, run_personal
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,17 @@ def scheduled_review(
     return run_review(settings, store, client, now, due_at=due)
 
 
+def scheduled_personal(
+    settings: Settings, store: Store, client: WebClient, now: datetime, should_stop=None
+) -> Round | None:
+    """The personal digests due at `now` (within the grace period), or None."""
+    due = due_time(settings.personal.schedule, settings.timezone, now, _grace(settings))
+    if due is None:
+        return None
+    stop = should_stop or (lambda: False)
+    return run_personal(settings, store, client, now, due_at=due, should_stop=stop)
+
+
 def _grace(settings: Settings) -> timedelta:
     return timedelta(minutes=settings.misfire_grace_minutes)
 
@@ -95,8 +107,14 @@ MISSED_ERROR = "missed while Newsdesk was down (grace period {grace} min)"
 MISSED_LOOKBACK = timedelta(days=7)
 
 
-def catch_up(settings: Settings, store: Store, client: WebClient, now: datetime) -> list[Outcome]:
-    """At start-up: run what was due within the grace period; report older misses."""
+def catch_up(
+    settings: Settings, store: Store, client: WebClient, now: datetime, should_stop=None
+) -> list[Outcome]:
+    """At start-up: run what was due within the grace period; report older misses.
+
+    Personal digests due within the grace period are finished too (people already served
+    are skipped at the cost of one query).
+    """
     outcomes = []
     for digest in settings.digests:
         _report_missed(settings, store, DIGEST, digest.channel, digest.schedule, now)
@@ -105,6 +123,7 @@ def catch_up(settings: Settings, store: Store, client: WebClient, now: datetime)
         review = settings.review
         _report_missed(settings, store, REVIEW, review.channel, review.schedule, now)
         outcomes.append(scheduled_review(settings, store, client, now))
+    scheduled_personal(settings, store, client, now, should_stop)
     return [o for o in outcomes if o is not None]
 
 

@@ -161,6 +161,28 @@ runs = Table(
     ),
 )
 
+# --- Follows and personal digests (SPEC §9): who follows which topic, and every item each
+# person was sent by direct message, so nobody gets the same article twice.
+follows = Table(
+    "follows",
+    metadata,
+    Column("user_id", sa.String(64), primary_key=True),
+    # sha256 of the folded topic (bot.content.ranking.fold_topic): "AI" and "ai" are one follow.
+    Column("topic_key", sa.String(64), primary_key=True),
+    Column("topic", sa.Text, nullable=False),  # as the library spells it
+    Column("followed_at", UTCDateTime, nullable=False),
+)
+
+personal_sends = Table(
+    "personal_sends",
+    metadata,
+    Column("user_id", sa.String(64), primary_key=True),
+    Column("item_id", sa.String(255), sa.ForeignKey("items.id"), primary_key=True),
+    Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), index=True),
+    Column("ts", sa.String(64), nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False),
+)
+
 # ---------------------------------------------------------------- feeds (SPEC §8)
 # One row per feed URL ever configured: its HTTP validators, its health for `status`, and
 # when it is next due. `polling_until` is the poll's lease: a conditional UPDATE sets it, so

@@ -18,6 +18,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.app.deps import Deps
 from bot.config import DigestSettings, Settings
+from bot.publishing import follows
 from bot.publishing.charts import report_message
 from bot.publishing.digest import run_digest, run_review
 from bot.publishing.explain import explained_preview
@@ -50,6 +51,8 @@ HELP = "\n".join(
         "• `/newsdesk review` send the next articles for review now (approvers)",
         "• `/newsdesk status` counts, bad files, last and next runs",
         "• `/newsdesk stats [days]` what readers read and found useful (default 7 days)",
+        "• `/newsdesk follow TOPIC` / `unfollow TOPIC` a personal digest by direct message",
+        "• `/newsdesk following` the topics you follow",
     ]
 )
 UNKNOWN = "I don't know `{text}`.\n"
@@ -225,6 +228,20 @@ def _stats(deps: Deps, req: Request) -> Reply:
     return Reply(report_message(report))
 
 
+def _follow(deps: Deps, req: Request) -> Reply:
+    now = deps.clock()
+    return Reply(_text(follows.follow(deps.settings, deps.store, req.user, req.args, now)))
+
+
+def _unfollow(deps: Deps, req: Request) -> Reply:
+    return Reply(_text(follows.unfollow(deps.store, req.user, req.args)))
+
+
+def _following(deps: Deps, req: Request) -> Reply:
+    now = deps.clock()
+    return Reply(_text(follows.following(deps.settings, deps.store, req.user, now)))
+
+
 SUBCOMMANDS: dict[str, Callable[[Deps, Request], Reply]] = {
     "help": _help,
     "next": _next,
@@ -235,6 +252,9 @@ SUBCOMMANDS: dict[str, Callable[[Deps, Request], Reply]] = {
     "review": _review,
     "status": _status,
     "stats": _stats,
+    "follow": _follow,
+    "unfollow": _unfollow,
+    "following": _following,
 }
 
 
