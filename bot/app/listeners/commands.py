@@ -51,7 +51,8 @@ HELP = "\n".join(
         "• `/newsdesk review` send the next articles for review now (approvers)",
         "• `/newsdesk status` counts, bad files, last and next runs",
         "• `/newsdesk stats [days]` what readers read and found useful (default 7 days)",
-        "• `/newsdesk follow TOPIC` / `unfollow TOPIC` a personal digest by direct message",
+        "• `/newsdesk follow TOPIC` a personal digest of that topic by direct message",
+        "• `/newsdesk unfollow TOPIC` stop following a topic",
         "• `/newsdesk following` the topics you follow",
     ]
 )
