@@ -8,6 +8,7 @@ without ``"ok"``, or raises :class:`SlackError` to answer ``{"ok": false, "error
 from __future__ import annotations
 
 import itertools
+import json
 import time
 import uuid
 from typing import Any
@@ -42,18 +43,50 @@ class WebAPIMethods:
     _messages: dict[str, list[dict]]
     _ephemerals: dict[str, list[dict]]
     _usergroups: dict[str, list[str]]
+    _private: set[str]
     _views: dict[str, dict]
+    _cond: Any  # FakeSlack's lock (a threading.Condition)
     _opened: list[dict]
     _home: dict[str, dict]
     _last_ts: int
     _ids: itertools.count[int]
     _caller: tuple[str, str, str]  # (bot user id, bot id, app id) of the calling token
+    _unreachable: dict[str, str]
+    _channel_limit: tuple[float, int] | None
+    _buckets: dict[str, tuple[float, float]]
 
     # ---- state helpers (called with the lock held) -------------------------------------
     def _next_ts(self) -> str:
         # Real epoch time (apps may filter history by date), strictly increasing.
         self._last_ts = max(int(time.time() * 1_000_000), self._last_ts + 1)
         return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
+
+    @staticmethod
+    def dm_id(user: str) -> str:
+        """The id of the app's DM with `user` (Slack posts there when given a user id)."""
+        return f"D{user}"
+
+    def _conversation(self, channel: str) -> str:
+        """A user id means the app's DM with that person (its Messages tab)."""
+        if channel[:1] in ("U", "W"):
+            if channel in self._unreachable:
+                raise SlackError(self._unreachable[channel])
+            return self.dm_id(channel)
+        return channel
+
+    def _over_limit(self, channel: str) -> bool:
+        """Slack's per-channel posting limit (about 1 a second, short bursts): a token bucket."""
+        if self._channel_limit is None:
+            return False
+        rate, burst = self._channel_limit
+        now = time.monotonic()
+        tokens, then = self._buckets.get(channel, (float(burst), now))
+        tokens = min(float(burst), tokens + (now - then) * rate)
+        if tokens < 1:
+            self._buckets[channel] = (tokens, now)
+            return True
+        self._buckets[channel] = (tokens - 1, now)
+        return False
 
     def _find(self, channel: str, ts: str) -> dict:
         for msg in self._messages.get(channel, []):
@@ -90,7 +123,7 @@ class WebAPIMethods:
         }  # fmt: skip
 
     def _api_chat_postMessage(self, args: dict) -> dict:
-        channel = args.get("channel") or ""
+        channel = self._conversation(args.get("channel") or "")
         if not channel:
             raise SlackError("channel_not_found")
         self._check_content(args)
@@ -152,12 +185,32 @@ class WebAPIMethods:
         picked = [m for m in reversed(top) if in_range(m["ts"])]
         return self._page(picked, args, _truthy(args.get("include_all_metadata")))
 
+    def _api_conversations_open(self, args: dict) -> dict:
+        users = str(args.get("users") or "").split(",")
+        if len(users) != 1 or not users[0]:
+            raise SlackError("users_list_not_supplied" if not users[0] else "not_implemented")
+        channel = self._conversation(users[0])
+        return {"channel": {"id": channel}}
+
     def _api_conversations_replies(self, args: dict) -> dict:
         parent = self._find(args.get("channel", ""), args.get("ts", ""))
         thread = [parent] + [
             m for m in self._messages[parent["channel"]] if m.get("thread_ts") == parent["ts"]
         ]
         return self._page(thread, args, _truthy(args.get("include_all_metadata")))
+
+    def _api_conversations_info(self, args: dict) -> dict:
+        channel = args.get("channel") or ""
+        if not channel or channel[0] not in "CGD":
+            raise SlackError("channel_not_found")
+        im, private = channel.startswith("D"), channel in self._private
+        return {"channel": {
+            "id": channel, "name": "" if im else channel.lower(), "created": 1700000000,
+            "is_channel": not (im or private), "is_group": private, "is_im": im,
+            "is_mpim": False, "is_private": private or im, "is_archived": False,
+            "is_general": False, "is_shared": False, "is_ext_shared": False,
+            "is_org_shared": False, "is_member": True,
+        }}  # fmt: skip
 
     def _page(self, msgs: list[dict], args: dict, with_metadata: bool) -> dict:
         start = int(args.get("cursor") or 0)
@@ -202,6 +255,18 @@ class WebAPIMethods:
         if view_id not in self._views:
             raise SlackError("not_found")
         return {"view": self._store_view(args.get("view"), view_id)}
+
+    def apply_response_update(self, view_id: str, view: dict) -> None:
+        """What Slack does with a view_submission answered `response_action: update`."""
+        with self._cond:
+            if view_id in self._views:
+                self._store_view(view, view_id)
+
+    def view(self, view_id: str) -> dict | None:
+        """A view as it stands now (opened, then maybe updated), or None."""
+        with self._cond:
+            found = self._views.get(view_id)
+            return None if found is None else json.loads(json.dumps(found))
 
     def _api_usergroups_users_list(self, args: dict) -> dict:
         if args.get("usergroup") not in self._usergroups:

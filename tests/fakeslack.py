@@ -119,9 +119,14 @@ class FakeSlack(WebAPIMethods):
         self._messages: dict[str, list[dict]] = {}
         self._ephemerals: dict[str, list[dict]] = {}
         self._usergroups: dict[str, list[str]] = {}
+        self._private: set[str] = set()
         self._views: dict[str, dict] = {}
         self._opened: list[dict] = []
         self._home: dict[str, dict] = {}
+        self._unreachable: dict[str, str] = {}
+        self._channel_limit: tuple[float, int] | None = None
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._limit_retry_after = 1
         self._last_ts = 0
         self._ids = itertools.count(1)
         self._httpd: _Server | None = None
@@ -246,9 +251,31 @@ class FakeSlack(WebAPIMethods):
         with self._cond:
             self._delays[method] = seconds
 
+    def set_unreachable(self, user_id: str, error: str = "cannot_dm_bot") -> None:
+        """Posting to (or opening a DM with) `user_id` answers `error`, e.g. a user who left."""
+        with self._cond:
+            self._unreachable[user_id] = error
+
+    def limit_posting(self, per_second: float = 1.0, burst: int = 1, retry_after: int = 1) -> None:
+        """Opt in to Slack's per-channel posting limit: chat.postMessage to a channel (a DM
+        counts as its own channel) beyond `per_second` (after a `burst`) answers 429 with
+        Retry-After, as Slack does."""
+        with self._cond:
+            self._channel_limit = (per_second, burst)
+            self._limit_retry_after = retry_after
+
+    def dms(self, user_id: str) -> list[dict]:
+        """The messages the app posted in its DM with `user_id` (their Messages tab)."""
+        return self.messages(self.dm_id(user_id))
+
     def set_usergroup(self, group_id: str, user_ids: list[str]) -> None:
         with self._cond:
             self._usergroups[group_id] = list(user_ids)
+
+    def set_private(self, *channels: str) -> None:
+        """Make these channels private (conversations.info says is_private: true)."""
+        with self._cond:
+            self._private.update(channels)
 
     # ---- socket mode (served by fakesocket.FakeSocketMode) -----------------------------
     def start_socket_mode(self) -> str:
@@ -299,6 +326,8 @@ class FakeSlack(WebAPIMethods):
             queue = self._faults.get(method)
             fault = queue.popleft() if queue else None
             delay = self._delays.get(method, 0.0)
+            if fault is None and method == "chat.postMessage" and self._limited(call.args):
+                fault = _Fault("ratelimited", self._limit_retry_after)
         if fault is not None and fault.kind == "slow":
             delay, fault = delay + fault.delay, None
         if delay:
@@ -316,6 +345,13 @@ class FakeSlack(WebAPIMethods):
             req.close_connection = True  # "drop": hang up without a status line
         else:
             self._send(req, status, body, extra)
+
+    def _limited(self, args: dict) -> bool:
+        try:
+            channel = self._conversation(str(args.get("channel") or ""))
+        except SlackError:
+            return False  # answered by the method itself
+        return bool(channel) and self._over_limit(channel)
 
     def _read_args(self, req: BaseHTTPRequestHandler) -> tuple[dict, bool]:
         raw = req.rfile.read(int(req.headers.get("Content-Length") or 0))

@@ -8,13 +8,8 @@ and `newsdesk status --json` showing no failure.
 
 from __future__ import annotations
 
-import json
-import signal
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing
@@ -23,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 from fakeslack import FakeSlack
-from newsdeskproc import ROOT, free_port, newsdesk_env, until
+from newsdeskproc import START_TIMEOUT, Bot, newsdesk_env, reap, start, status_json, until
 from recordfiles import rich_record, write_numbered
 
 from bot.publishing.claims import RUN_LEASE
@@ -31,8 +26,6 @@ from bot.store.store import Store
 
 NEWS = "C0NEWS"
 SECRET = "exactly-once-signing-secret"
-START_TIMEOUT = 20.0
-STOP_TIMEOUT = 15.0
 SETTLE_TIMEOUT = 30.0
 # A run whose owner died is resumed once its lease lapsed, by the next minute's run.
 TAKEOVER_TIMEOUT = 60 + RUN_LEASE.total_seconds() + SETTLE_TIMEOUT
@@ -49,10 +42,7 @@ def procs() -> Iterator[list[subprocess.Popen]]:
     """Every process a test starts; whatever is still alive at the end is killed."""
     started: list[subprocess.Popen] = []
     yield started
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
+    reap(started)
 
 
 def record(n: int) -> str:
@@ -76,58 +66,6 @@ def deployment(tmp_path: Path, fake: FakeSlack, database_url: str, count: int, s
     settings = {"content_dir": str(content), "database_url": database_url, "digests": [digest]}
     config.write_text(yaml.safe_dump(settings))
     return newsdesk_env(fake, SECRET, config), ids
-
-
-class Bot:
-    """A started `newsdesk run`."""
-
-    def __init__(self, proc: subprocess.Popen, port: int, log: Path) -> None:
-        self.proc, self.port, self.log = proc, port, log
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def wait_healthy(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        url = f"http://127.0.0.1:{self.port}/healthz"
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"exited early ({self.proc.returncode}):\n{self.output()}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    assert json.loads(response.read())["ok"] is True
-                    return
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.1)
-        pytest.fail(f"/healthz never answered:\n{self.output()}")
-
-    def stop(self) -> tuple[int, float]:
-        """SIGTERM and wait: (exit status, seconds it took)."""
-        started = time.monotonic()
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-            pytest.fail(f"no exit within {STOP_TIMEOUT}s of SIGTERM:\n{self.output()}")
-        return self.proc.returncode, time.monotonic() - started
-
-
-def start(procs: list[subprocess.Popen], env: dict[str, str], log: Path) -> Bot:
-    """`python -m bot run` on a free port; its output goes to `log` (never a full pipe)."""
-    port = free_port()
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=ROOT,
-            env={**env, "PORT": str(port)},
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    procs.append(proc)
-    return Bot(proc, port, log)
 
 
 def posted_items(fake: FakeSlack) -> list[str]:
@@ -156,19 +94,6 @@ def settle(
         now = len(fake.calls_to("chat.postMessage"))
         if now != last:
             last, quiet_since = now, time.monotonic()
-
-
-def status_json(env: dict[str, str]) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "status", "--json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 def assert_each_item_posted_once(fake: FakeSlack, database_url: str, ids: list[str]) -> None:

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.store.store import Store
 
 if TYPE_CHECKING:
+    from bot.app.channels import Channels
     from bot.publishing.approvers import Approvers
 
 
@@ -25,4 +26,5 @@ class Deps:
     client: WebClient
     approvers: Approvers
     executor: Executor  # slow work (digests, review rounds, Slack calls) runs here after ack
+    channels: Channels  # which channels are public (App Home shows only those publications)
     clock: Callable[[], datetime] = utcnow

@@ -16,26 +16,32 @@ from bot.content.article import Article
 from bot.slack.blockkit.cards import (
     PROVIDER_MAX,
     SEPARATOR,
-    UNTITLED,
     actions_block,
+    button,
     context_block,
     divider_block,
     header_block,
     meta_block,
     section_block,
+    title_link,
+    useful_buttons,
 )
-from bot.slack.blockkit.limits import VIEW_MAX_BLOCKS, text_size
+from bot.slack.blockkit.limits import (
+    ACTIONS_ELEMENTS_MAX,
+    BUTTON_VALUE_MAX,
+    VIEW_MAX_BLOCKS,
+    text_size,
+)
 from bot.slack.blockkit.messages import review_buttons
-from bot.slack.blockkit.mrkdwn import clean, escape, escape_cut, link, slack_date, truncate
+from bot.slack.blockkit.mrkdwn import clean, escape_cut, slack_date
 from bot.slack.blockkit.packing import PACK_TEXT_BUDGET, fit_count, join_cards, unique_articles
 
 Published = tuple[Article, str, str, datetime]  # (article, channel, ts, published_at)
 
 PUBLISHED_BLOCKS = 20  # at most this many publications, so the queue keeps most of the room
 PUBLISHED_TEXT = 4_000
-TITLE_MAX = 150
-EXCERPT_MAX = 200
-LINK_MAX = 1_000  # a title link longer than this (giant URL) shows as plain text
+HOME_EXCERPT_MAX = 200  # Home lists many cards: a short excerpt each
+HOME_LINK_MAX = 1_000  # Home packs many cards: a longer title link shows as plain text
 
 HOME_HEADING = "Newsdesk"
 QUEUE_HEADING = "Review queue"
@@ -46,6 +52,14 @@ PUBLISHED_EMPTY = "Nothing has been published yet."
 PUBLISHED_IN = "in {channel}"
 QUEUE_BLOCK_ID = "home:review:{id}"
 PUBLISHED_BLOCK_ID = "home:published:{n}"
+
+# Topic toggles (SPEC §9): one button per topic; ids are unique within the block.
+FOLLOWS_HEADING = "Your topics"
+FOLLOWS_HINT = "Follow topics to get their best new articles by direct message."
+FOLLOWS_BLOCK_ID = "home:follows"
+ACTION_FOLLOW = "newsdesk_follow"  # + ":<n>"; the button's value is the topic
+ACTION_UNFOLLOW = "newsdesk_unfollow"
+FOLLOWED_MARK, UNFOLLOWED_MARK = "✓ ", "+ "
 
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,30}")
 
@@ -58,9 +72,12 @@ def home_view(
     tz: tzinfo,
     pending_total: int | None = None,
     notice: str = "",
+    topics: Sequence[tuple[str, bool]] = (),
 ) -> dict[str, Any]:
-    """The Home tab; `pending_total` counts the whole queue, `notice` is an escaped mrkdwn line."""
+    """The Home tab; `pending_total` counts the whole queue, `notice` is an escaped mrkdwn line,
+    `topics` are (topic, followed) toggles."""
     top = [header_block(HOME_HEADING)] + ([context_block(notice)] if notice else [])
+    top += topic_blocks(topics)
     recent = _published_blocks(published, tz)
     blocks = [*top, *recent]
     if approver:
@@ -69,6 +86,21 @@ def home_view(
         queue = _queue_blocks(pending, total, tz, room, PACK_TEXT_BUDGET - text_size(blocks))
         blocks = [*top, *queue, divider_block(), *recent]
     return {"type": "home", "blocks": blocks}
+
+
+def topic_blocks(topics: Sequence[tuple[str, bool]]) -> list[dict]:
+    """A heading, a hint and one Follow (+) or Unfollow (✓) button per topic."""
+    buttons = []
+    for n, (topic, followed) in enumerate(t for t in topics if len(t[0]) <= BUTTON_VALUE_MAX):
+        action = ACTION_UNFOLLOW if followed else ACTION_FOLLOW
+        label = (FOLLOWED_MARK if followed else UNFOLLOWED_MARK) + clean(topic)
+        style = "primary" if followed else None
+        buttons.append(button(label, f"{action}:{n}", value=topic, style=style))
+    if not buttons:
+        return []
+    elements = buttons[:ACTIONS_ELEMENTS_MAX]
+    actions = {"type": "actions", "block_id": FOLLOWS_BLOCK_ID, "elements": elements}
+    return [header_block(FOLLOWS_HEADING), section_block(FOLLOWS_HINT), actions]
 
 
 # --- the two parts ----------------------------------------------------------------------
@@ -103,8 +135,8 @@ def _published_blocks(published: Sequence[Published], tz: tzinfo) -> list[dict]:
 
 def _queue_card(article: Article, tz: tzinfo) -> list[dict]:
     """A compact card: linked title, short excerpt, provider/date/topics, then the buttons."""
-    excerpt = escape_cut(clean(article.excerpt), EXCERPT_MAX)
-    card = [section_block(f"*{_title_link(article)}*\n{excerpt}".rstrip())]
+    excerpt = escape_cut(clean(article.excerpt), HOME_EXCERPT_MAX)
+    card = [section_block(f"*{title_link(article, HOME_LINK_MAX)}*\n{excerpt}".rstrip())]
     meta = meta_block(article, tz)
     if meta:
         card.append(meta)
@@ -117,12 +149,8 @@ def _published_line(n: int, item: Published, tz: tzinfo) -> dict:
     where = PUBLISHED_IN.format(channel=f"<#{channel}>") if _CHANNEL_ID.fullmatch(channel) else ""
     provider = escape_cut(clean(article.provider.name), PROVIDER_MAX)
     meta = SEPARATOR.join(p for p in (provider, where, slack_date(when, tz)) if p)
-    block = section_block(f"*{_title_link(article)}*\n{meta}")
+    block = section_block(f"*{title_link(article, HOME_LINK_MAX)}*\n{meta}")
     block["block_id"] = PUBLISHED_BLOCK_ID.format(n=n)
+    for useful in useful_buttons(article):  # none for an id too long to be a button value
+        block["accessory"] = useful
     return block
-
-
-def _title_link(article: Article) -> str:
-    label = truncate(clean(article.title), TITLE_MAX) or UNTITLED
-    linked = link(article.url, label)
-    return linked if len(linked) <= LINK_MAX else escape(label)

@@ -34,18 +34,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     folder = args.dir or str(load_settings(args.config).content_dir)
     try:
-        result = scan(folder)
+        result = scan(folder, now=utcnow())
     except (FileNotFoundError, NotADirectoryError) as error:
         return fail(str(error))
-    for bad in sorted(result.bad, key=lambda b: b.path):
-        print(safe(f"{bad.path}: {bad.reason}"))  # a file name can carry terminal escapes
-    print(f"{len(result.records)} good, {len(result.bad)} bad record(s) in {folder}")
-    return EXIT_FAILED if result.bad else EXIT_OK
+    lines = [(b.path, b.reason) for b in result.bad]
+    lines += [(r.path, f"warning: {w}") for r in result.records for w in r.warnings]
+    for path, message in sorted(lines):
+        print(safe(f"{path}: {message}"))  # a file name can carry terminal escapes
+    warned = sum(bool(r.warnings) for r in result.records)
+    summary = f"{len(result.records)} good, {len(result.bad)} bad record(s) in {folder}"
+    print(summary + (f"; {warned} with warnings" if warned else ""))
+    return EXIT_FAILED if result.bad else EXIT_OK  # warnings alone: the records are usable
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     with opened(settings) as store:
-        report = collect(settings, store, utcnow())
+        report = collect(settings, store, utcnow(), for_cli=True)
     print(json.dumps(report, indent=2) if args.json else as_text(report))
     return EXIT_OK
 

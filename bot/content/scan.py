@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 
 from bot.content.article import BadFile, Record, ScanResult
@@ -28,8 +29,14 @@ log = logging.getLogger(__name__)
 _Found = tuple[str, os.stat_result]  # a record file's path and its stat, as scanned
 
 
-def scan(root: str | Path, known: Mapping[str, tuple[int, int]] | None = None) -> ScanResult:
-    """Parse new and changed record files under `root`; skip files whose stat is `known`."""
+def scan(
+    root: str | Path,
+    known: Mapping[str, tuple[int, int]] | None = None,
+    *,
+    now: datetime | None = None,
+) -> ScanResult:
+    """Parse new and changed record files under `root`; skip files whose stat is `known`.
+    `now` bounds the dates records may hold (see `parse_record`)."""
     top = os.fspath(root)
     if not os.path.isdir(top):
         if os.path.exists(top):
@@ -40,7 +47,7 @@ def scan(root: str | Path, known: Mapping[str, tuple[int, int]] | None = None) -
     changed, owners = _changed(files, known)
     records: list[Record] = []
     for path, st in changed:
-        outcome = _load(path, st, owners)
+        outcome = _load(path, st, owners, now)
         (records if isinstance(outcome, Record) else bad).append(outcome)
     for b in bad:
         log.warning("%s: %s", b.path, b.reason)
@@ -106,13 +113,15 @@ def _under(path: str, folders: list[str]) -> bool:
     return any(path.startswith(os.path.join(folder, "")) for folder in folders)
 
 
-def _load(path: str, st: os.stat_result, owners: dict[str, str]) -> Record | BadFile:
+def _load(
+    path: str, st: os.stat_result, owners: dict[str, str], now: datetime | None
+) -> Record | BadFile:
     item = item_id(path)
     other = owners.get(item)
     if other is not None:
         return BadFile(path, DUPLICATE.format(id=item, other=other), st.st_mtime_ns, st.st_size)
     try:
-        record = _read(path, st)
+        record = _read(path, st, now)
     except RecordError as e:
         return BadFile(path, str(e), st.st_mtime_ns, st.st_size)
     except OSError as e:
@@ -123,11 +132,11 @@ def _load(path: str, st: os.stat_result, owners: dict[str, str]) -> Record | Bad
     return record
 
 
-def _read(path: str, st: os.stat_result) -> Record:
+def _read(path: str, st: os.stat_result, now: datetime | None) -> Record:
     if st.st_size > MAX_BYTES:
         raise RecordError(TOO_LARGE.format(size=st.st_size, limit=MAX_BYTES))
     with open(path, "rb") as fh:
         data = fh.read(st.st_size + 1)  # sized read: a 1 MiB buffer per file costs ~60 us
         if len(data) > st.st_size:  # it grew since the stat: read on, still bounded
             data += fh.read(MAX_BYTES + 1 - len(data))
-    return parse_record(path, data, mtime_ns=st.st_mtime_ns, size=st.st_size)
+    return parse_record(path, data, mtime_ns=st.st_mtime_ns, size=st.st_size, now=now)

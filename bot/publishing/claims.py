@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import TracebackType
 
@@ -30,7 +31,12 @@ DIGEST = "digest"
 REVIEW = "review"
 DIGEST_EVENT = "newsdesk_digest"
 REVIEW_EVENT = "newsdesk_review"
+STATS = "stats"  # the weekly summary (bot.publishing.weekly): one post, looked up itself
+PERSONAL = "personal"  # keyed by user id: one run per follower per due time
+PERSONAL_EVENT = "newsdesk_personal"
 EVENTS = {DIGEST: DIGEST_EVENT, REVIEW: REVIEW_EVENT}
+# Records what a stopped owner's run had posted (from Slack's history); given the run's row.
+Reconcile = Callable[[dict], None]
 # A run whose heartbeat is older than this is taken over. Its owner renews it every
 # BEAT_SECONDS from a thread of its own, so only a process that is gone (or frozen, or cut
 # off from the database) lets it lapse; an owner that finds its lease lost stops posting.
@@ -51,13 +57,25 @@ class LeaseLost(Exception):
     """Another process took this run over: posting on would repeat its posts."""
 
 
-def claim(store: Store, client: WebClient, kind: str, channel: str, due, now) -> int | None:
+def claim(
+    store: Store,
+    client: WebClient,
+    kind: str,
+    channel: str,
+    due,
+    now,
+    *,
+    reconcile: Reconcile | None = None,
+) -> int | None:
     """Claim the run for `due`, waiting while another run for the channel is in progress.
 
     None when another process has (or had) this very run. A run whose lease lapsed is taken
-    over when it is this run, and closed otherwise, after recording what it had posted.
+    over when it is this run, and closed otherwise, after recording what it had posted
+    (`reconcile`, by default from the channel's history for digests and review rounds).
     Raises `Busy` when another live run holds the channel for longer than the wait.
     """
+    if reconcile is None:
+        reconcile = lambda run: _recorded(store, client, kind, channel, run["id"], now)  # noqa: E731
     ledger, started, retried = store.runs, time.monotonic(), False
     while True:
         run_id = ledger.claim(kind, channel, due, now)
@@ -70,8 +88,8 @@ def claim(store: Store, client: WebClient, kind: str, channel: str, due, now) ->
             retried = True  # the run in the way may have just finished: try once more
         elif expired(run, now + timedelta(seconds=time.monotonic() - started)):
             if run["due_at"] == due:
-                return _take_over(store, client, kind, channel, run, now)
-            _close_abandoned(store, client, kind, channel, run, now)
+                return _take_over(store, reconcile, kind, channel, run, now)
+            _close_abandoned(store, reconcile, channel, run, now)
         elif run["due_at"] == due:
             return None
         elif time.monotonic() - started > CLAIM_WAIT_SECONDS:
@@ -85,13 +103,15 @@ def expired(run: dict, now: datetime) -> bool:
     return run["heartbeat"] is None or now - run["heartbeat"] > RUN_LEASE
 
 
-def _take_over(store: Store, client, kind: str, channel: str, run: dict, now) -> int | None:
+def _take_over(
+    store: Store, reconcile: Reconcile, kind: str, channel: str, run: dict, now
+) -> int | None:
     ledger = store.runs
     if not ledger.take_over(run["id"], run["owner"], now):
         return None
     log.warning("%s for %s: taking over run %s from %s", kind, channel, run["id"], run["owner"])
     try:
-        reconcile(store, client, kind, channel, {run["id"]}, now)
+        reconcile(run)
     except Exception as error:
         # Without Slack's history we cannot know what was posted: hand the run back to its
         # stopped owner, untouched, so a later attempt resumes it rather than repeat posts.
@@ -101,16 +121,23 @@ def _take_over(store: Store, client, kind: str, channel: str, run: dict, now) ->
     return run["id"]
 
 
-def _close_abandoned(store: Store, client, kind: str, channel: str, run: dict, now) -> None:
-    reconcile(store, client, kind, channel, {run["id"]}, now)
+def _close_abandoned(store: Store, reconcile: Reconcile, channel: str, run: dict, now) -> None:
+    reconcile(run)
     store.runs.abandon(run["id"], run["owner"], now, f"{channel}: owner {run['owner']} stopped")
+
+
+def _recorded(store: Store, client: WebClient, kind: str, channel: str, run_id: int, now) -> None:
+    reconcile(store, client, kind, channel, {run_id}, now)
 
 
 def reconcile(
     store: Store, client: WebClient, kind: str, channel: str, run_ids: set[int], now
 ) -> None:
     """Record what the runs `run_ids` had posted but not recorded, from Slack's history."""
-    for run_id, ts, ids in posted_by_runs(client, channel, EVENTS[kind], run_ids):
+    event = EVENTS.get(kind)
+    if event is None:
+        return  # a run that records no items (stats) checks for its own post
+    for run_id, ts, ids in posted_by_runs(client, channel, event, run_ids):
         if kind == DIGEST:
             store.record_publications(ids, channel, ts, run_id, now)
         for item_id in ids if kind == REVIEW else ():

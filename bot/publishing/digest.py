@@ -17,7 +17,9 @@ from slack_sdk import WebClient
 
 from bot.config import DigestSettings, Policy, Settings
 from bot.content.article import Article
+from bot.content.ranking import Affinity
 from bot.content.select import Candidate, pick
+from bot.publishing.affinity import team_affinity
 from bot.publishing.claims import DIGEST, DIGEST_EVENT
 from bot.publishing.posting import metadata, post_once
 from bot.publishing.runner import Outcome, Run, run_claimed
@@ -35,6 +37,7 @@ def preview_digest(
     now: datetime,
     *,
     approved_only: bool | None = None,
+    affinity: Affinity | None = None,
 ) -> list[Article]:
     """The articles the next digest for `digest.channel` would post (edits applied).
 
@@ -47,16 +50,24 @@ def preview_digest(
     ranked = store.candidates(
         channel=digest.channel, quality_min=policy.quality_min, approved_only=approved_only
     )
-    return picked(store, ranked, policy, now, store.taken_keys(digest.channel))
+    affinity = affinity or team_affinity(settings, store, now)  # SPEC §9: the order learns
+    return picked(store, ranked, policy, now, store.taken_keys(digest.channel), affinity)
 
 
 def picked(
-    store: Store, ranked, policy: Policy, now: datetime, taken: tuple[set[str], set[str]]
+    store: Store,
+    ranked,
+    policy: Policy,
+    now: datetime,
+    taken: tuple[set[str], set[str]],
+    affinity: Affinity,
 ) -> list[Article]:
     """The articles `pick` chooses from the `ranked` candidates (closed afterwards)."""
     urls, titles = taken
     with closing(ranked):
-        chosen: list[Candidate] = pick(ranked, policy, now, taken_urls=urls, taken_titles=titles)
+        chosen: list[Candidate] = pick(
+            ranked, policy, now, taken_urls=urls, taken_titles=titles, affinity=affinity
+        )
     return store.articles([c.id for c in chosen])
 
 

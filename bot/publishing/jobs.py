@@ -13,6 +13,7 @@ from bot.content.scan import scan
 from bot.cron import cron_trigger
 from bot.publishing.claims import DIGEST, REVIEW
 from bot.publishing.digest import run_digest
+from bot.publishing.personal import Round, run_personal
 from bot.publishing.review import run_review
 from bot.publishing.runner import Outcome
 from bot.store.store import Store
@@ -24,7 +25,7 @@ STEP = timedelta(seconds=1)
 
 def rescan(settings: Settings, store: Store, now: datetime) -> ScanResult:
     """Bring the store up to date with the content folder (only changed files are read)."""
-    result = scan(settings.content_dir, store.file_index())
+    result = scan(settings.content_dir, store.file_index(), now=now)
     store.apply_scan(result, now)
     if result.records or result.bad or result.removed:
         log.info(
@@ -89,6 +90,17 @@ def scheduled_review(
     return run_review(settings, store, client, now, due_at=due)
 
 
+def scheduled_personal(
+    settings: Settings, store: Store, client: WebClient, now: datetime, should_stop=None
+) -> Round | None:
+    """The personal digests due at `now` (within the grace period), or None."""
+    due = due_time(settings.personal.schedule, settings.timezone, now, _grace(settings))
+    if due is None:
+        return None
+    stop = should_stop or (lambda: False)
+    return run_personal(settings, store, client, now, due_at=due, should_stop=stop)
+
+
 def _grace(settings: Settings) -> timedelta:
     return timedelta(minutes=settings.misfire_grace_minutes)
 
@@ -98,8 +110,14 @@ MISSED_ERROR = "missed while Newsdesk was down (grace period {grace} min)"
 MISSED_LOOKBACK = timedelta(days=7)
 
 
-def catch_up(settings: Settings, store: Store, client: WebClient, now: datetime) -> list[Outcome]:
-    """At start-up: run what was due within the grace period; report older misses."""
+def catch_up(
+    settings: Settings, store: Store, client: WebClient, now: datetime, should_stop=None
+) -> list[Outcome]:
+    """At start-up: run what was due within the grace period; report older misses.
+
+    Personal digests due within the grace period are finished too (people already served
+    are skipped at the cost of one query).
+    """
     outcomes = []
     for digest in settings.digests:
         _report_missed(settings, store, DIGEST, digest.channel, digest.schedule, now)
@@ -108,6 +126,7 @@ def catch_up(settings: Settings, store: Store, client: WebClient, now: datetime)
         review = settings.review
         _report_missed(settings, store, REVIEW, review.channel, review.schedule, now)
         outcomes.append(scheduled_review(settings, store, client, now))
+    scheduled_personal(settings, store, client, now, should_stop)
     return [o for o in outcomes if o is not None]
 
 

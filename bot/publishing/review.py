@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.content.article import Article
+from bot.publishing.affinity import team_affinity
 from bot.publishing.claims import REVIEW, REVIEW_EVENT
 from bot.publishing.digest import picked
 from bot.publishing.posting import metadata, post_once
@@ -33,7 +34,8 @@ def preview_review(settings: Settings, store: Store, now: datetime) -> list[Arti
     ranked = store.candidates(
         channel=None, quality_min=policy.quality_min, not_sent_for_review=True
     )
-    return picked(store, ranked, policy, now, store.taken_keys(None))
+    affinity = team_affinity(settings, store, now)
+    return picked(store, ranked, policy, now, store.taken_keys(None), affinity)
 
 
 @dataclass(frozen=True, slots=True)

@@ -182,7 +182,7 @@ def _error_line(outcome: Outcome) -> str | None:
 
 
 def _note_failure(settings: Settings, client: WebClient, outcome: Outcome) -> None:
-    """In review mode, editors hear about a failed post in the review channel."""
+    """In review mode, approvers hear about a failed post in the review channel."""
     review = settings.review
     if review is None or outcome.channel == review.channel:
         return

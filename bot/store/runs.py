@@ -126,13 +126,14 @@ class RunLedger:
         with self._engine.connect() as conn:
             return conn.execute(stmt).scalar()
 
-    def failing(self) -> list[dict[str, Any]]:
+    def failing(self, *, exclude: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         """For each schedule whose latest run failed or is stuck: that run (newest first).
 
         A failure stays visible until a later run of the same schedule succeeds, however many
-        other runs happen meanwhile.
+        other runs happen meanwhile. Runs of the `exclude` kinds are left out.
         """
-        latest = select(func.max(runs.c.id)).group_by(runs.c.kind, runs.c.key)
+        latest = select(func.max(runs.c.id)).where(runs.c.kind.not_in(exclude))
+        latest = latest.group_by(runs.c.kind, runs.c.key)
         stuck = (runs.c.status == RUNNING) & runs.c.error.is_not(None)
         stmt = select(*(runs.c[c] for c in RUN_COLUMNS)).where(
             runs.c.id.in_(latest.scalar_subquery()) & ((runs.c.status == "failed") | stuck)
@@ -141,9 +142,9 @@ class RunLedger:
             rows = conn.execute(stmt.order_by(runs.c.id.desc())).all()
         return [dict(r._mapping) for r in rows]
 
-    def recent(self, limit: int = 10) -> list[dict[str, Any]]:
+    def recent(self, limit: int = 10, *, exclude: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         """Newest first: kind, key, due_at, status, started_at, finished_at, posted, error."""
-        stmt = select(*(runs.c[c] for c in RUN_COLUMNS))
+        stmt = select(*(runs.c[c] for c in RUN_COLUMNS)).where(runs.c.kind.not_in(exclude))
         stmt = stmt.order_by(runs.c.started_at.desc(), runs.c.id.desc())
         with self._engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(stmt.limit(limit))]

@@ -14,11 +14,20 @@ from datetime import datetime
 
 from sqlalchemy import exists, select
 
-from bot.content.article import APPROVED, REJECTED, Article, BadFile, Decision, ScanResult
+from bot.content.article import (
+    APPROVED,
+    REJECTED,
+    Article,
+    BadFile,
+    Decision,
+    Record,
+    ScanResult,
+)
 from bot.content.select import Candidate
 from bot.secret import Secret
 from bot.store import migrate
 from bot.store import sql as db
+from bot.store import suggestions as suggested
 from bot.store.ingest import store_scan
 from bot.store.queries import (
     ARTICLE_COLUMNS,
@@ -32,6 +41,8 @@ from bot.store.queries import (
 from bot.store.rows import article_of, candidate_of_row, decision_of
 from bot.store.runs import RunLedger, new_owner_id
 from bot.store.shares import Shares
+from bot.store.signals import SignalLog
+from bot.store.suggestions import Whereabouts
 from bot.store.tables import (
     FROM_FILES,
     PRESENT,
@@ -50,7 +61,7 @@ log = logging.getLogger(__name__)
 _STREAM_BATCH = 64  # rows fetched at a time by candidates()
 
 
-class Store:
+class Store(SignalLog):
     """All persistent state of Newsdesk, behind intention-named methods.
 
     `owner` names this process on the runs it claims (`store.runs`); by default a fresh id
@@ -89,6 +100,16 @@ class Store:
             db.one_at_a_time(conn, db.SCAN_LOCK)
             stored, bad = store_scan(conn, result, now)
         log.info("scan stored: %d records, %d bad, %d removed", stored, bad, len(result.removed))
+
+    def add_suggestion(self, record: Record, now: datetime) -> bool:
+        """Store a suggested link (source 'suggestion'); False when its id is already taken."""
+        with self._writer.begin() as conn:
+            return suggested.add_suggestion(conn, record, now)
+
+    def find_link(self, keys: Sequence[str]) -> Whereabouts | None:
+        """Where the item with one of these canonical URLs stands, if the library has it."""
+        with self.engine.connect() as conn:
+            return suggested.find_link(conn, keys)
 
     def bad_files(self, limit: int | None = None) -> list[BadFile]:
         """Files that could not be used, by path; the first `limit` of them when given."""

@@ -1,7 +1,7 @@
 """Decisions bind content: items, review posts and decisions carry a content fingerprint.
 
-Revision ID: 0003_h2
-Revises: 0002
+Revision ID: 0006_h2
+Revises: 0005_h9
 
 A decision (and a review post) is about one version of an item: its fingerprint of URL,
 title, excerpt and image (bot/store/fingerprint.py). One per (item, fingerprint), so the
@@ -24,8 +24,8 @@ from alembic import op
 from bot.store.fingerprint import of_data
 from bot.store.tables import UTCDateTime
 
-revision = "0003_h2"
-down_revision = "0002"
+revision = "0006_h2"
+down_revision = "0005_h9"
 branch_labels = None
 depends_on = None
 
@@ -72,7 +72,7 @@ def _decisions_columns() -> list[sa.Column]:
 def _rebuild(name: str, columns: list, indexed: list[str]) -> None:
     """Copy `name` into a new table keyed (item_id, fingerprint), each row taking its item's
     fingerprint, then put the new table in its place."""
-    new = f"_{name}_0003"
+    new = f"_{name}_0006"
     op.create_table(
         new,
         sa.Column("item_id", sa.String(255), sa.ForeignKey("items.id"), primary_key=True),
