@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import socket
 import threading
 import time
@@ -12,11 +13,14 @@ from urllib.parse import urlencode
 
 import pytest
 from fakeslack import FakeSlack
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
+from slackdriver import signature_headers
 
-from bot.app.server import HttpServer
+from bot.app.server import MAX_BODY_BYTES, HttpServer
 
 SECRET = "test-signing-secret"
 FORM = "application/x-www-form-urlencoded"
@@ -288,3 +292,125 @@ def test_start_fails_loudly_when_the_port_is_taken(
     with pytest.raises(RuntimeError, match="did not start"):
         clash.start()
     clash.stop()
+
+
+# ---------------------------------------------------------------- malformed requests
+
+MALFORMED = [
+    (b"{", "application/json"),
+    (b"[1,2,3]", "application/json"),
+    (b"\xff\xfe\x00text=caf\xe9", FORM),
+    (b"payload=not-json", FORM),
+    (b"payload=%5B1%2C2%5D", FORM),  # payload=[1,2]: JSON, but not an object
+    (b"42", "application/json"),
+]
+
+
+def tracebacks(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("body,content_type", MALFORMED)
+def test_unsigned_malformed_body_is_401_without_a_traceback(
+    server: HttpServer,
+    seen: Handlers,
+    caplog: pytest.LogCaptureFixture,
+    body: bytes,
+    content_type: str,
+) -> None:
+    caplog.set_level(logging.INFO)
+    status, reply = post(server.port, body, {"Content-Type": content_type})
+    assert status == 401
+    assert json.loads(reply) == {"ok": False, "error": "invalid request"}
+    assert tracebacks(caplog) == []
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "signature" in warning.getMessage()
+    assert seen.texts == []
+
+
+@pytest.mark.parametrize("body,content_type", MALFORMED)
+def test_signed_malformed_body_is_400_one_warning_no_body_echoed(
+    server: HttpServer,
+    seen: Handlers,
+    caplog: pytest.LogCaptureFixture,
+    body: bytes,
+    content_type: str,
+) -> None:
+    caplog.set_level(logging.INFO)
+    status, reply = post(server.port, body, signature_headers(body, content_type, SECRET))
+    assert status == 400
+    assert json.loads(reply) == {"ok": False, "error": "malformed request"}
+    assert tracebacks(caplog) == []
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "cannot be parsed" in warning.getMessage()
+    assert body.decode("latin-1") not in warning.getMessage()
+    assert seen.texts == []
+
+
+@pytest.mark.parametrize("stamp", ["abc", "9" * 5000, "1e10", "", "-" + "9" * 400])
+def test_garbage_timestamp_is_401(server: HttpServer, stamp: str) -> None:
+    body = command_body()
+    headers = {**signed(body), "X-Slack-Request-Timestamp": stamp}
+    assert post(server.port, body, headers)[0] == 401
+
+
+def test_non_utf8_body_is_checked_against_its_raw_bytes(server: HttpServer) -> None:
+    body = b"text=caf\xe9&command=%2Fnewsdesk"  # latin-1: signed as bytes, not decodable
+    forged = signature_headers(body, FORM, "not-the-secret")
+    assert post(server.port, body, forged)[0] == 401
+    assert post(server.port, body, signature_headers(body, FORM, SECRET))[0] == 400
+
+
+def test_body_over_the_cap_is_413_before_the_signature_is_checked(
+    server: HttpServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = b"payload=" + b"x" * MAX_BODY_BYTES
+    status, _ = post(server.port, body, {"Content-Type": FORM})
+    assert status == 413
+    assert "signature" not in caplog.text
+
+
+CONTENT_TYPES = st.sampled_from(
+    [
+        "application/json",
+        FORM,
+        "text/plain",
+        "",
+        "application/json; charset=utf-8",
+        "multipart/form-data; boundary=x",
+    ]
+)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+BODIES = st.one_of(
+    st.binary(max_size=300),
+    JSON_VALUES.map(lambda v: json.dumps(v).encode()),
+    JSON_VALUES.map(lambda v: b"payload=" + urlencode({"": json.dumps(v)})[1:].encode()),
+    st.dictionaries(st.text(max_size=10), st.text(max_size=20), max_size=4).map(
+        lambda d: urlencode(d).encode()
+    ),
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=BODIES, content_type=CONTENT_TYPES, sign=st.booleans())
+def test_any_body_gets_an_answer_never_a_5xx_nor_a_traceback(
+    server: HttpServer, caplog: pytest.LogCaptureFixture, body: bytes, content_type: str, sign: bool
+) -> None:
+    caplog.clear()
+    headers = (
+        signature_headers(body, content_type, SECRET) if sign else {"Content-Type": content_type}
+    )
+    status, _ = post(server.port, body, headers)
+    assert 200 <= status < 500
+    assert (status == 401) is not sign
+    assert tracebacks(caplog) == []

@@ -1,10 +1,14 @@
 """The production HTTP server for the Bolt app: Slack's endpoint plus a health check.
 
-``HttpServer`` serves ``POST /slack/events`` through Bolt's own ASGI adapter
-(``slack_bolt.adapter.asgi.SlackRequestHandler``: Bolt's RequestVerification middleware
-answers 401 to a forged or stale signature, Bolt answers ``ssl_check`` and
-``url_verification``), ``GET /healthz`` with ``{"ok": true, ...health()}`` (503 when
-``health()`` raises) and 404 for anything else. Bodies over 1 MiB get 413.
+``HttpServer`` serves ``POST /slack/events`` to a Bolt ``App``, ``GET /healthz`` with
+``{"ok": true, ...health()}`` (503 when ``health()`` raises) and 404 for anything else.
+A request to Slack's endpoint is, in order: refused with 413 when its Content-Length (or,
+chunked, what has arrived) passes ``MAX_BODY_BYTES``, before the rest is read; checked
+against its signature on the raw bytes (slack_sdk's ``SignatureVerifier``), 401 when
+missing, forged or stale; parsed by Bolt on a worker thread, 400 when a signed body is not
+UTF-8 JSON / form data of an object; then dispatched (Bolt answers ``ssl_check`` and
+``url_verification`` itself). Nothing unsigned is ever parsed, and a malformed request is
+one warning line in the log: no body, no traceback.
 
 Why uvicorn (with uvloop + httptools): measured on this project's shared 2-core machine
 with wrk, 32 keep-alive connections, signed ``/newsdesk help`` slash commands acked by a
@@ -50,71 +54,51 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import uvicorn
-from slack_bolt import App, BoltRequest, BoltResponse
-from slack_bolt.adapter.asgi import SlackRequestHandler
-from slack_bolt.adapter.asgi.http_request import AsgiHttpRequest
+from slack_bolt import App
+
+from bot.app.slackrequest import SLACK_PATH, RawBodyVerifier, Scope, Send, SlackEndpoint
 
 logger = logging.getLogger(__name__)
 
-SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 HEALTH_FAILED = "health check failed; see the logs"
-MAX_BODY_BYTES = 1 << 20  # Slack payloads are a few KiB; a view submission stays far below
+# The largest request Slack sends this app is an interaction carrying the message or view
+# clicked: message text is cut at 40,000 characters (chat.postMessage), blocks hold at most
+# ~12,000 characters of text (msg_blocks_too_long) and 50 blocks, a view 100 blocks and a
+# 3,000-character private_metadata (docs.slack.dev/reference/views/modal-views). Slack
+# sends non-ASCII as \uXXXX (6 bytes) and form-encodes `payload=` (up to 3 bytes per byte):
+# ~52,000 characters stay under 0.6 MB at worst. 1 MiB keeps a margin; Bolt for JS caps
+# its receivers at 4 MB by default (slackapi/bolt-js#3057), which this stays well inside.
+MAX_BODY_BYTES = 1 << 20
 DRAIN_BYTES = 8 << 20  # how much of a rejected body is read (and dropped) before the 413
 KEEP_ALIVE_TIMEOUT = 75  # seconds; see module docstring
 BACKLOG = 2048  # bursts of new connections queue in the kernel instead of being dropped
 MAX_CONCURRENCY = 1000  # connections or in-flight requests; beyond it uvicorn answers 503
 START_TIMEOUT = 10.0
 
-Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 
 class _BodyTooLarge(Exception):
-    """A chunked body grew past the cap while Bolt's adapter was reading it."""
+    """A chunked body grew past the cap while it was being read."""
 
 
-class _ThreadedBoltHandler(SlackRequestHandler):
-    """Bolt's ASGI adapter, with every Bolt call on a worker thread instead of the loop."""
-
-    def __init__(self, app: App, executor: ThreadPoolExecutor) -> None:
-        super().__init__(app, SLACK_PATH)
-        self._executor = executor
-
-    async def _in_thread(
-        self, call: Callable[[BoltRequest], BoltResponse], request: AsgiHttpRequest
-    ) -> BoltResponse:
-        bolt_request = BoltRequest(
-            body=await request.get_raw_body(),
-            query=request.query_string,
-            headers=request.get_headers(),
-        )
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, call, bolt_request)
-
-    async def dispatch(self, request: AsgiHttpRequest) -> BoltResponse:
-        return await self._in_thread(self.app.dispatch, request)
-
-    async def handle_installation(self, request: AsgiHttpRequest) -> BoltResponse:
-        return await self._in_thread(self.app.oauth_flow.handle_installation, request)
-
-    async def handle_callback(self, request: AsgiHttpRequest) -> BoltResponse:
-        return await self._in_thread(self.app.oauth_flow.handle_callback, request)
+class _Disconnected(Exception):
+    """The client went away before its whole body arrived."""
 
 
 class _Router:
-    """The ASGI app: /healthz here, the body cap, everything else to Bolt's adapter."""
+    """The ASGI app: /healthz, the body cap, POST /slack/events; 404 for anything else."""
 
     def __init__(
         self,
-        bolt: _ThreadedBoltHandler,
+        slack: SlackEndpoint,
         health: Callable[[], dict] | None,
         executor: ThreadPoolExecutor,
         max_body: int,
     ) -> None:
-        self._bolt, self._health, self._executor = bolt, health, executor
+        self._slack, self._health, self._executor = slack, health, executor
         self._max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -125,13 +109,19 @@ class _Router:
             status, payload = await loop.run_in_executor(self._executor, self._check_health)
             await _send_json(send, status, payload)
             return
+        if scope["path"] != SLACK_PATH or scope["method"] != "POST":
+            await _send_json(send, 404, {"ok": False, "error": "not found"})
+            return
         if _content_length(scope) > self._max_body:
             await _reject_too_large(receive, send)
             return
         try:
-            await self._bolt(scope, _capped(receive, self._max_body), send)
+            body = await _read_body(receive, self._max_body)
+            await self._slack(scope, body, send)
         except _BodyTooLarge:
             await _reject_too_large(receive, send)
+        except _Disconnected:
+            return
         except asyncio.CancelledError:  # stop()'s timeout ran out: answer rather than drop it
             logger.warning("request to %s cut off by the shutdown timeout", scope["path"])
             await _send_json(send, 503, {"ok": False, "error": "shutting down"}, close=True)
@@ -156,19 +146,19 @@ def _content_length(scope: Scope) -> int:
     return 0
 
 
-def _capped(receive: Receive, limit: int) -> Receive:
-    """Wrap ``receive`` so a body without Content-Length cannot grow past ``limit``."""
-    seen = 0
-
-    async def capped() -> Message:
-        nonlocal seen
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    """The whole body, or _BodyTooLarge as soon as it passes ``limit`` (chunked or lying
+    about its length), or _Disconnected when the client leaves first."""
+    chunks = bytearray()
+    while True:
         message = await receive()
-        seen += len(message.get("body", b""))
-        if seen > limit:
+        if message["type"] != "http.request":
+            raise _Disconnected
+        chunks += message.get("body", b"")
+        if len(chunks) > limit:
             raise _BodyTooLarge
-        return message
-
-    return capped
+        if not message.get("more_body"):
+            return bytes(chunks)
 
 
 async def _reject_too_large(receive: Receive, send: Send) -> None:
@@ -204,11 +194,17 @@ class HttpServer:
         health: Callable[[], dict] | None = None,
         threads: int = 32,
         max_body: int = MAX_BODY_BYTES,
+        signing_secret: str | None = None,
     ) -> None:
         self.host, self.port = host, port
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="http-request")
-        bolt = _ThreadedBoltHandler(app, self._executor)
-        router = _Router(bolt, health, self._executor, max_body)
+        # Bolt keeps the secret it verifies with only privately; checking with the same one
+        # keeps the two verifications (ours on raw bytes first, Bolt's after) in agreement.
+        secret = signing_secret or getattr(app, "_signing_secret", "")
+        verifier = RawBodyVerifier(secret)  # ValueError when empty: never serve unverified
+        router = _Router(
+            SlackEndpoint(app, self._executor, verifier), health, self._executor, max_body
+        )
         config = uvicorn.Config(
             router,
             host=host,
