@@ -313,3 +313,9 @@ def _digest(key: str, value: Any, tz: ZoneInfo) -> DigestSettings:
 
 def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
+
+
+def in_ci(env: Mapping[str, str] | None = None) -> bool:
+    """Whether we run under continuous integration (`CI` set, as CI services do)."""
+    value = (os.environ if env is None else env).get("CI", "")
+    return value.strip().lower() not in ("", "0", "false", "no")

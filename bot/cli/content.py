@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 from bot.cli.common import EXIT_FAILED, EXIT_OK, fail, opened, print_json
+from bot.cli.progress import scan_progress
 from bot.clock import utcnow
 from bot.config import Settings, load_settings
-from bot.content.scan import scan
+from bot.content.scan import scan_chunks
 from bot.render import card_html, card_text, safe
 from bot.slack.blockkit.cards import card_message
 from bot.status import as_text, collect
@@ -33,25 +34,32 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     folder = args.dir or str(load_settings(args.config).content_dir)
+    good, bad = 0, []
+    progress = scan_progress()
     try:
-        result = scan(folder)
+        # Streamed: only the bad files are kept (and the ids seen, for duplicates).
+        for part in scan_chunks(folder, owners={}, progress=progress):
+            good, bad = good + len(part.records), bad + part.bad
     except (FileNotFoundError, NotADirectoryError) as error:
         return fail(str(error))
-    for bad in sorted(result.bad, key=lambda b: b.path):
-        print(safe(f"{bad.path}: {bad.reason}"))  # a file name can carry terminal escapes
-    print(f"{len(result.records)} good, {len(result.bad)} bad record(s) in {folder}")
-    return EXIT_FAILED if result.bad else EXIT_OK
+    finally:
+        if progress is not None:
+            progress.close()
+    for item in sorted(bad, key=lambda b: b.path):
+        print(safe(f"{item.path}: {item.reason}"))  # a file name can carry terminal escapes
+    print(f"{good} good, {len(bad)} bad record(s) in {folder}")
+    return EXIT_FAILED if bad else EXIT_OK
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
-    with opened(settings) as store:
+    with opened(settings, quiet=args.json) as store:
         report = collect(settings, store, utcnow())
     print(json.dumps(report, indent=2) if args.json else as_text(report))
     return EXIT_OK
 
 
 def cmd_preview(settings: Settings, args: argparse.Namespace) -> int:
-    with opened(settings) as store:
+    with opened(settings, quiet=args.json) as store:
         article = store.article(args.id)
     if article is None:
         print(f"newsdesk: no article with id {args.id!r}", file=sys.stderr)

@@ -14,7 +14,15 @@ from datetime import datetime
 
 from sqlalchemy import exists, select
 
-from bot.content.article import APPROVED, REJECTED, Article, BadFile, Decision, ScanResult
+from bot.content.article import (
+    APPROVED,
+    REJECTED,
+    Article,
+    BadFile,
+    Decision,
+    Record,
+    ScanResult,
+)
 from bot.content.select import Candidate
 from bot.secret import Secret
 from bot.store import migrate
@@ -38,8 +46,6 @@ from bot.store.tables import bad_files as bad_table
 log = logging.getLogger(__name__)
 
 _STREAM_BATCH = 64  # rows fetched at a time by candidates()
-_UPSERT_CHUNK = 1_000  # items rows built and written at a time by apply_scan()
-_ITEM_UPDATE = [c.name for c in items.columns if c.name not in ("id", "first_seen")]
 
 
 class Store(RunLog):
@@ -66,15 +72,18 @@ class Store(RunLog):
         index.update({path: (mtime_ns, size) for path, mtime_ns, size in good_rows})
         return index
 
-    def apply_scan(self, result: ScanResult, now: datetime) -> None:
-        """Store one scan atomically: upsert records, retire gone or bad paths, keep bad files."""
+    def apply_scan(self, result: ScanResult, now: datetime, *, defer: bool = False) -> list[Record]:
+        """Store a scan, or one chunk of it, atomically: upsert records, retire gone or bad
+        paths, keep bad files. With `defer`, records whose id an item holds at another path
+        come back (see `store_scan`): apply them once the scan's removals are stored."""
         if not (result.records or result.bad or result.removed):
-            return  # a rescan that found nothing new: no write lock, no read of every item
+            return []  # nothing new: no write lock, no read
         with self._writer.begin() as conn:
             # Scans of two processes would read and then rewrite the same rows.
             db.one_at_a_time(conn, db.SCAN_LOCK)
-            stored, bad = store_scan(conn, result, now)
-        log.info("scan stored: %d records, %d bad, %d removed", stored, bad, len(result.removed))
+            stored, bad, deferred = store_scan(conn, result, now, defer=defer)
+        log.debug("scan stored: %d records, %d bad, %d removed", stored, bad, len(result.removed))
+        return deferred
 
     def bad_files(self, limit: int | None = None) -> list[BadFile]:
         """Files that could not be used, by path; the first `limit` of them when given."""

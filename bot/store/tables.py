@@ -160,3 +160,15 @@ runs = Table(
         postgresql_where=sa.text("status = 'running'"),
     ),
 )
+
+# --- Item totals: what `status` counts, kept up to date instead of counted ---------------
+# One row: how many items are present, and how many of those are not published at the
+# source. `bot.store.totals` moves it in the same transaction as every write to `items`
+# (a content scan), so `/newsdesk status` reads one row instead of counting every item.
+item_totals = Table(
+    "item_totals",
+    metadata,
+    Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    Column("present", sa.BigInteger, nullable=False),
+    Column("pickable", sa.BigInteger, nullable=False),
+)
