@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 
+from bot.app.answers import Answers
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.store.store import Store
@@ -25,4 +26,5 @@ class Deps:
     client: WebClient
     approvers: Approvers
     executor: Executor  # slow work (digests, review rounds, Slack calls) runs here after ack
+    answers: Answers  # answers kept while the store has not changed (bot.app.answers)
     clock: Callable[[], datetime] = utcnow

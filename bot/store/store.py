@@ -8,10 +8,12 @@ the database's constraints inside transactions; see `bot.store.tables`. The upst
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import exists, select
 
 from bot.content.article import (
@@ -54,7 +56,20 @@ class Store(RunLog):
     def __init__(self, url: str) -> None:
         self.engine = db.make_engine(url)
         self._writer = db.writer(self.engine)
+        self._commits = itertools.count()
+        self._generation = 0
+        # Every commit through this store (any write, whoever makes it) moves `generation`.
+        sa.event.listen(self.engine, "commit", self._committed)
         migrate.upgrade(self.engine)
+
+    @property
+    def generation(self) -> int:
+        """A number that changes after each write this process commits: answers computed
+        from the store at one generation are stale at another (see bot.app.answers)."""
+        return self._generation
+
+    def _committed(self, _conn: object) -> None:
+        self._generation = next(self._commits) + 1
 
     def close(self) -> None:
         self.engine.dispose()
