@@ -329,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve_baseline:
         serve_baseline(args.serve_baseline, args.slack_url)
         return 0
+    # SIGTERM unwinds like Ctrl-C, so the servers started below are always stopped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with FakeSlack() as fake, tempfile.TemporaryDirectory(prefix="http-bench-") as name:
         tmp = Path(name)
         config, item = write_library(tmp, args.records, args.database_url)

@@ -3,31 +3,40 @@
 APScheduler 3's `CronTrigger.from_crontab` passes the day-of-week field through with its own
 numbering (0 = Monday), so the crontab `1-5` would mean Tuesday to Saturday. Crontab counts
 0 (and 7) as Sunday. We translate numbers into day names, which both agree on.
+
+When both day-of-month and day-of-week are restricted (neither starts with `*`), crontab
+fires on days matching EITHER (`0 9 1 * mon`: the 1st of each month and every Monday);
+APScheduler's CronTrigger requires both. Such an expression becomes an OrTrigger of the
+two halves. When either field starts with `*`, crontab and CronTrigger agree (AND).
 """
 
 from __future__ import annotations
 
 from datetime import tzinfo
 
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
-def cron_trigger(expression: str, tz: tzinfo) -> CronTrigger:
+def cron_trigger(expression: str, tz: tzinfo) -> BaseTrigger:
     """A trigger for a five-field crontab expression in `tz`; ValueError when invalid."""
     fields = expression.split()
     if len(fields) != 5:
         raise ValueError(f"expected 5 fields (minute hour day month weekday), got {len(fields)}")
     minute, hour, day, month, weekday = fields
-    return CronTrigger(
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=crontab_weekdays(weekday),
-        timezone=tz,
-    )
+    days = crontab_weekdays(weekday)
+
+    def trigger(day: str, day_of_week: str) -> CronTrigger:
+        return CronTrigger(
+            minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week, timezone=tz
+        )
+
+    if day.startswith("*") or weekday.startswith("*"):
+        return trigger(day, days)
+    return OrTrigger([trigger(day, "*"), trigger("*", days)])
 
 
 def crontab_weekdays(field: str) -> str:

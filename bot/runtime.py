@@ -5,7 +5,9 @@ rescans, digests, review rounds, start-up catch-up: see bot.publishing.scheduler
 either over Socket Mode (when SLACK_APP_TOKEN is set) or over HTTP on $PORT.
 SIGTERM/SIGINT stop it cleanly: no new requests, the scheduler's running job and the
 executor's in-flight work (a digest being posted, a decision being shown) finish, then the
-store closes. Tokens are never logged.
+store closes. Tokens and the database password are never logged: while it runs, every log
+record (its message and its traceback) has them masked, whatever library wrote it (a
+driver's error may quote the connection string).
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app.app import NO_SECRET, WORKERS, create_app, socket_mode
 from bot.app.server import HttpServer
-from bot.config import Settings
+from bot.config import EXAMPLES_DIR, Settings
+from bot.dburl import MASK, redact_url, url_secrets
 from bot.publishing.scheduler import Scheduler
 from bot.slack.client import make_client
-from bot.status import redact_url
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,10 @@ HTTP_HOST = "0.0.0.0"  # a container's port mapping must reach it
 STOP_POLL_SECONDS = 0.5
 NO_TOKEN = "SLACK_BOT_TOKEN is not set: Newsdesk needs the bot token (xoxb-…) to reach Slack."
 NO_CONTENT = "content_dir: {path} is not a folder (create it, or fix content_dir)"
+EXAMPLES_ONLY = (
+    "content_dir: not set; `newsdesk run` never posts the bundled example articles (they are "
+    "for `newsdesk digest --dry-run`): set content_dir to your articles folder"
+)
 BAD_APP_TOKEN = "SLACK_APP_TOKEN must be an app-level token (it starts with xapp-)."
 STARTED = "newsdesk running: mode=%s port=%s content_dir=%s database=%s"
 START_FAILED = "newsdesk could not start: %s"
@@ -58,7 +64,7 @@ def run(
         log.error("%s", problem)
         return EXIT_CONFIG
     stop = stop or threading.Event()
-    with _signals_set(stop):
+    with _signals_set(stop), _redacted_logs(settings):
         try:
             _serve(settings, stop)
         except Exception as exc:
@@ -72,6 +78,8 @@ def config_problem(settings: Settings) -> str | None:
     """Why these settings cannot run the bot, or None."""
     if settings.bot_token is None:
         return NO_TOKEN
+    if settings.content_dir == EXAMPLES_DIR:
+        return EXAMPLES_ONLY
     if not settings.content_dir.is_dir():
         return NO_CONTENT.format(path=settings.content_dir)
     if settings.app_token is not None:
@@ -150,3 +158,47 @@ def _signals_set(stop: threading.Event) -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+class Redactor(logging.Filter):
+    """Masks each of `secrets` in a record's message, traceback and stack (never drops it)."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self._hide(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._hide(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._hide(record.stack_info)
+        return True
+
+    def _hide(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """What must never appear in a log line: tokens, the signing secret, DB passwords."""
+    tokens = (settings.bot_token, settings.app_token, settings.signing_secret)
+    return [t.reveal() for t in tokens if t is not None] + url_secrets(settings.database_url)
+
+
+@contextmanager
+def _redacted_logs(settings: Settings) -> Iterator[None]:
+    """A Redactor on every root handler while inside (handlers filter propagated records
+    too, whichever logger wrote them)."""
+    redactor = Redactor(secrets_of(settings))
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(redactor)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(redactor)

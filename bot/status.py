@@ -1,18 +1,31 @@
-"""What `newsdesk status` and `/newsdesk status` report: counts, bad files, runs, failures."""
+"""What `newsdesk status` and `/newsdesk status` report: counts, bad files, runs, failures.
+
+Two forms, chosen explicitly. In Slack (any member can ask) the report holds counts, bad
+files named relative to the content folder, runs and failures: nothing about the server.
+The CLI form (whoever runs it is on the server already) adds the config file, the content
+folder and the database URL. A database password is masked in both, wherever it shows.
+"""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from bot.content.article import BadFile
+from bot.content.feeds import feed_key, shown_url
 from bot.cron import cron_trigger
+from bot.dburl import hide_password, redact_url
 from bot.render import safe
+from bot.store.feeds import FeedStore
 from bot.store.store import Store
 
 BAD_FILES_SHOWN = 20
 RUNS_SHOWN = 8
+FEEDS_SHOWN = 20  # failing feeds first; the rest are summed up in one line
 COUNT_LABELS = {
     "items": "articles in the library",
     "unpublished": "unpublished",
@@ -24,21 +37,48 @@ COUNT_LABELS = {
 }
 
 
-def collect(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
-    """A JSON-ready report of the bot's state (no tokens, no secured values)."""
-    runs = store.recent_runs(RUNS_SHOWN)
+def collect(
+    settings: Settings, store: Store, now: datetime, *, for_cli: bool = False
+) -> dict[str, Any]:
+    """A JSON-ready report of the bot's state (no tokens, passwords or secured values).
+
+    `for_cli` adds where things are (config file, content folder, database URL): the
+    server's business, never shown in Slack. Without it, the report is the Slack form (the
+    one that shows least); callers name the form they want.
+    """
+    hide = _masker(settings)
+    report: dict[str, Any] = {"now": now.isoformat()}
+    if for_cli:
+        report["config"] = settings.source
+        report["content_dir"] = str(settings.content_dir)
+        report["database"] = redact_url(settings.database_url)
+    bad = store.bad_files(limit=BAD_FILES_SHOWN)
+    root = None if for_cli else settings.content_dir
     return {
-        "now": now.isoformat(),
-        "config": settings.source,
+        **report,
         "mode": "review" if settings.review else "auto",
-        "content_dir": str(settings.content_dir),
-        "database": redact_url(settings.database_url),
         "counts": store.counts(),
-        "bad_files": [str(b) for b in store.bad_files(limit=BAD_FILES_SHOWN)],
-        "last_runs": [_run(r) for r in runs],
-        "failures": [_run(r) for r in store.failing_runs()],
+        "bad_files": [hide(_bad_line(b, root)) for b in bad],
+        "last_runs": [_run(r, hide) for r in store.recent_runs(RUNS_SHOWN)],
+        "failures": [_run(r, hide) for r in store.failing_runs()],
         "next_runs": next_runs(settings, now),
+        "feeds": feed_states(settings, store),
     }
+
+
+def feed_states(settings: Settings, store: Store) -> list[dict[str, Any]]:
+    """Each configured feed's health: last success, last error and warning, items."""
+    known = {s.key: s for s in FeedStore(store.engine).states()}
+    out = []
+    for feed in settings.feeds:
+        state = known.get(feed_key(feed.url))
+        row: dict[str, Any] = {"url": shown_url(feed.url), "items": 0, "last_success": None}
+        if state is not None:
+            row.update(items=state.items, last_success=state.last_success, failures=state.failures)
+            row.update(last_error=state.last_error, last_warning=state.last_warning)
+            row.update(next_poll=state.next_poll_at)
+        out.append({k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()})
+    return out
 
 
 def next_runs(settings: Settings, now: datetime) -> list[dict[str, str]]:
@@ -54,23 +94,22 @@ def next_runs(settings: Settings, now: datetime) -> list[dict[str, str]]:
     return out
 
 
-def redact_url(url: str) -> str:
-    """A database URL without its password."""
-    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
-
-
 def as_text(report: dict[str, Any]) -> str:
     """Plain text for a terminal or a Slack code block."""
-    lines = [
-        f"Newsdesk status at {report['now']}",
-        f"mode: {report['mode']} · config: {report['config']}",
-        f"content: {report['content_dir']} · database: {report['database']}",
-        "",
-    ]
+    lines = [f"Newsdesk status at {report['now']}"]
+    if "config" in report:  # the CLI form
+        lines += [
+            f"mode: {report['mode']} · config: {report['config']}",
+            f"content: {report['content_dir']} · database: {report['database']}",
+        ]
+    else:
+        lines.append(f"mode: {report['mode']}")
+    lines.append("")
     lines += [f"{n:>7}  {COUNT_LABELS.get(k, k)}" for k, n in report["counts"].items()]
     lines += _section("Bad files", report["bad_files"])
     lines += _section("Failures", [_run_line(r) for r in report["failures"]])
     lines += _section("Last runs", [_run_line(r) for r in report["last_runs"]] or ["none yet"])
+    lines += _section("Feeds", _feed_lines(report.get("feeds", [])))
     nexts = [f"{n['job']}: {n['next']} ({n['schedule']})" for n in report["next_runs"]]
     lines += _section("Next runs", nexts or ["no schedules configured"])
     return safe("\n".join(lines))  # file names and errors may carry terminal escapes
@@ -80,8 +119,46 @@ def _section(title: str, rows: list[str]) -> list[str]:
     return ["", f"{title}:", *(f"  {row}" for row in rows)] if rows else []
 
 
-def _run(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+def _bad_line(bad: BadFile, root: Path | None) -> str:
+    """`path: reason`, the path relative to `root` when given (a file outside it, or the
+    folder itself, shows by name only)."""
+    if root is None:
+        return str(bad)
+    path = Path(bad.path)
+    try:
+        shown = str(path.relative_to(root))
+    except ValueError:
+        shown = path.name
+    return f"{shown}: {bad.reason.replace(str(root) + '/', '')}"
+
+
+def _masker(settings: Settings) -> Callable[[str], str]:
+    """Masks the database password in free text (an error message may quote the DSN)."""
+    return partial(hide_password, url=settings.database_url)
+
+
+def _run(row: dict[str, Any], hide: Callable[[str], str]) -> dict[str, Any]:
+    out = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+    if isinstance(out.get("error"), str):
+        out["error"] = hide(out["error"])
+    return out
+
+
+def _feed_lines(feeds: list[dict[str, Any]]) -> list[str]:
+    ordered = sorted(feeds, key=lambda f: not (f.get("last_error") or f.get("last_warning")))
+    lines = [_feed_line(f) for f in ordered[:FEEDS_SHOWN]]
+    if len(ordered) > FEEDS_SHOWN:
+        lines.append(f"… and {len(ordered) - FEEDS_SHOWN} more (`newsdesk feeds` lists all)")
+    return lines
+
+
+def _feed_line(feed: dict[str, Any]) -> str:
+    line = f"{feed['url']}: {feed['items']} items, last success {feed['last_success'] or 'never'}"
+    if feed.get("last_error"):
+        line += f"; failing ({feed['failures']}x): {feed['last_error']}"
+    if feed.get("last_warning"):
+        line += f"; warning: {feed['last_warning']}"
+    return line
 
 
 def _run_line(run: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ without ``"ok"``, or raises :class:`SlackError` to answer ``{"ok": false, "error
 from __future__ import annotations
 
 import itertools
+import json
 import time
 import uuid
 from typing import Any
@@ -42,7 +43,9 @@ class WebAPIMethods:
     _messages: dict[str, list[dict]]
     _ephemerals: dict[str, list[dict]]
     _usergroups: dict[str, list[str]]
+    _private: set[str]
     _views: dict[str, dict]
+    _cond: Any  # FakeSlack's lock (a threading.Condition)
     _opened: list[dict]
     _home: dict[str, dict]
     _last_ts: int
@@ -158,6 +161,19 @@ class WebAPIMethods:
         ]
         return self._page(thread, args, _truthy(args.get("include_all_metadata")))
 
+    def _api_conversations_info(self, args: dict) -> dict:
+        channel = args.get("channel") or ""
+        if not channel or channel[0] not in "CGD":
+            raise SlackError("channel_not_found")
+        im, private = channel.startswith("D"), channel in self._private
+        return {"channel": {
+            "id": channel, "name": "" if im else channel.lower(), "created": 1700000000,
+            "is_channel": not (im or private), "is_group": private, "is_im": im,
+            "is_mpim": False, "is_private": private or im, "is_archived": False,
+            "is_general": False, "is_shared": False, "is_ext_shared": False,
+            "is_org_shared": False, "is_member": True,
+        }}  # fmt: skip
+
     def _page(self, msgs: list[dict], args: dict, with_metadata: bool) -> dict:
         start = int(args.get("cursor") or 0)
         limit = int(args.get("limit") or 100)
@@ -201,6 +217,18 @@ class WebAPIMethods:
         if view_id not in self._views:
             raise SlackError("not_found")
         return {"view": self._store_view(args.get("view"), view_id)}
+
+    def apply_response_update(self, view_id: str, view: dict) -> None:
+        """What Slack does with a view_submission answered `response_action: update`."""
+        with self._cond:
+            if view_id in self._views:
+                self._store_view(view, view_id)
+
+    def view(self, view_id: str) -> dict | None:
+        """A view as it stands now (opened, then maybe updated), or None."""
+        with self._cond:
+            found = self._views.get(view_id)
+            return None if found is None else json.loads(json.dumps(found))
 
     def _api_usergroups_users_list(self, args: dict) -> dict:
         if args.get("usergroup") not in self._usergroups:

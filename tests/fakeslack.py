@@ -105,6 +105,7 @@ class FakeSlack(WebAPIMethods):
         self._messages: dict[str, list[dict]] = {}
         self._ephemerals: dict[str, list[dict]] = {}
         self._usergroups: dict[str, list[str]] = {}
+        self._private: set[str] = set()
         self._views: dict[str, dict] = {}
         self._opened: list[dict] = []
         self._home: dict[str, dict] = {}
@@ -211,6 +212,11 @@ class FakeSlack(WebAPIMethods):
     def set_usergroup(self, group_id: str, user_ids: list[str]) -> None:
         with self._cond:
             self._usergroups[group_id] = list(user_ids)
+
+    def set_private(self, *channels: str) -> None:
+        """Make these channels private (conversations.info says is_private: true)."""
+        with self._cond:
+            self._private.update(channels)
 
     # ---- socket mode (served by fakesocket.FakeSocketMode) -----------------------------
     def start_socket_mode(self) -> str:

@@ -285,6 +285,39 @@ class SlackDriver:
             "response_urls": [],
             "is_enterprise_install": False,
         }
+        status, body = self.post_payload(payload)
+        if isinstance(body, dict) and body.get("response_action") == "update":
+            self.fake.apply_response_update(view["id"], body["view"])  # as Slack would
+        return status, body
+
+    def shortcut(
+        self,
+        callback_id: str,
+        *,
+        user: str,
+        message: dict | None = None,
+        channel: str = "CNEWS",
+    ) -> tuple[int, dict | str]:
+        """A shortcut: on `message` (a message_action in `channel`), else a global one."""
+        payload: dict[str, Any] = {
+            "type": "shortcut",
+            "token": VERIFICATION_TOKEN,
+            "action_ts": f"{time.time():.6f}",
+            "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+            "user": _user(user),
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": _trigger_id(),
+        }
+        if message is not None:
+            payload.update(
+                type="message_action",
+                channel={"id": channel, "name": channel.lower()},
+                message_ts=message.get("ts", f"{time.time():.6f}"),
+                message={"type": "message", "user": "UPOSTER", **message},
+                response_url=self._recorder.new_url(),
+            )
         return self.post_payload(payload)
 
     def event(self, event: dict) -> int:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from blockkit import LA, buttons_of, hostile, huge, make, types
 
 from bot.content.article import Image, Provider
-from bot.slack.blockkit.cards import ACTION_READ, article_blocks, card_message
+from bot.slack.blockkit.cards import ACTION_READ, ACTION_USEFUL, article_blocks, card_message
 
 
 def test_hostile_text_is_shown_literally() -> None:
@@ -45,10 +45,11 @@ def test_card_shows_title_excerpt_image_meta_related_and_read_button() -> None:
     assert blocks[5]["text"]["text"] == (
         "*Related*\n• <https://upi.example/r|Light meets superconductors> — UPI.com"
     )
-    (read,) = buttons_of(message)
-    assert (read["action_id"], read["url"], read["text"]["text"]) == (
-        ACTION_READ, a.url, "Read article",
+    read, useful = buttons_of(message)
+    assert (read["action_id"], read["url"], read["text"]["text"], read["value"]) == (
+        ACTION_READ, a.url, "Read article", a.id,
     )  # fmt: skip
+    assert (useful["action_id"], useful["value"]) == (ACTION_USEFUL, a.id)
     assert message["text"] == f"{a.title} — The Next Platform"
 
 
@@ -67,7 +68,9 @@ def test_quirky_record_omits_what_it_does_not_have() -> None:
     assert message["blocks"][1]["elements"][0]["text"] == "AI, AI Hardware"
     assert message["text"] == a.title
     bare = make(excerpt="", provider=Provider(), published_at=None, topics=(), url="ftp://x/")
-    assert types(card_message(bare, UTC)) == ["header", "image", "section"]
+    bare_card = card_message(bare, UTC)
+    assert types(bare_card) == ["header", "image", "section", "actions"]
+    assert [b["action_id"] for b in bare_card["blocks"][-1]["elements"]] == [ACTION_USEFUL]
 
 
 def test_long_fields_are_cut_with_an_ellipsis() -> None:
@@ -88,7 +91,8 @@ def test_long_fields_are_cut_with_an_ellipsis() -> None:
 def test_unusable_image_and_link_urls_are_dropped() -> None:
     a = make(images=(Image("javascript:alert(1)"),), url="javascript:alert(1)")
     message = card_message(a, UTC)
-    assert "image" not in types(message) and "actions" not in types(message)
+    assert "image" not in types(message)
+    assert [b["action_id"] for b in message["blocks"][-1]["elements"]] == [ACTION_USEFUL]
 
 
 def test_extra_buttons_join_the_read_button() -> None:

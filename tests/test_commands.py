@@ -287,7 +287,7 @@ def test_digest_now_by_a_non_approver_is_refused_and_posts_nothing(driver: Drive
     assert slack.command("digest now", user="UREADER", channel="CNEWS") == (200, "")
     slack.wait_idle()
     assert [r["text"] for r in slack.responses()] == [
-        "Sorry, only Newsdesk editors (the review approvers) can do that. Nothing was changed."
+        "Sorry, only Newsdesk approvers (review.approvers) can do that. Nothing was changed."
     ]
     assert slack.fake.calls_to("chat.postMessage") == []
     assert not slack.store.is_published("a1", "CNEWS")
@@ -342,7 +342,7 @@ def test_review_by_a_non_approver_is_refused_and_posts_nothing(driver: Driver) -
     slack = driver(records=[article("a1")], review="CREVIEW")
     assert slack.command("review", user="UREADER") == (200, "")
     slack.wait_idle()
-    assert "only Newsdesk editors" in slack.responses()[-1]["text"]
+    assert "only Newsdesk approvers" in slack.responses()[-1]["text"]
     assert slack.fake.calls_to("chat.postMessage") == []
 
 

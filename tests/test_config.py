@@ -7,12 +7,23 @@ the bot will use, or the error message (which must start with the key that is wr
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.config import EXAMPLES_DIR, ConfigError, load_settings
+from bot.config import (
+    DIGEST_KEYS,
+    EXAMPLES_DIR,
+    REVIEW_KEYS,
+    TOP_KEYS,
+    ConfigError,
+    load_settings,
+)
 
 BOT_TOKEN = "xoxb-111-222-SuPeRsEcReTbOtToKeN"
 SIGNING = "8f14e45fceea167a5a36dedd4bea2543-signing"
@@ -312,3 +323,174 @@ def test_standard_crontab_schedules_are_accepted(tmp_path: Path, cron: str) -> N
         write_config(tmp_path, f"digests: [{{channel: C0NEWS, schedule: '{cron}'}}]\n"), {}
     )
     assert settings.digests[0].schedule == cron
+
+
+# --- no silent defaults, no token in clear, no newline in an id ---------------------------
+
+
+@pytest.mark.parametrize("value", ["", "   ", "~", "null"])
+@pytest.mark.parametrize("key", ["content_dir", "review", "digests", "database_url", "timezone"])
+def test_an_empty_newsdesk_variable_is_an_error_naming_it(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    name = "NEWSDESK_" + key.upper()
+    message = error_of(tmp_path, "", env={name: value})
+    assert message.startswith(f"{name}: is empty"), message
+
+
+def test_an_empty_newsdesk_config_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^NEWSDESK_CONFIG: is empty"):
+        load_settings(None, {"NEWSDESK_CONFIG": ""})
+
+
+@pytest.mark.parametrize("key", ["content_dir", "review", "digests", "quality_min"])
+def test_a_key_without_a_value_in_the_file_is_an_error(tmp_path: Path, key: str) -> None:
+    message = error_of(tmp_path, f"{key}:\n")
+    assert message.startswith(f"{key}: has no value"), message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/api/",
+        "http://127.9.9.9/api/",
+        "http://[::1]:8080/api/",
+        "http://localhost:8080/api/",
+        "http://LOCALHOST/api/",
+        "https://slack-gov.com/api/",
+    ],
+)
+def test_plain_http_is_allowed_to_loopback_only(tmp_path: Path, url: str) -> None:
+    assert load_settings(None, {"SLACK_API_URL": url}).slack_api_url == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://slack.com/api/",
+        "http://10.0.0.1/api/",
+        "http://[::2]/api/",
+        "http://localhost.evil.example/api/",
+        "http://127.0.0.1.nip.io/api/",
+        "https:///api/",
+        "http://[::1/api/",
+    ],
+)
+def test_plain_http_elsewhere_is_an_error_that_names_the_key(tmp_path: Path, url: str) -> None:
+    message = error_of(tmp_path, env={"SLACK_API_URL": url, "SLACK_BOT_TOKEN": BOT_TOKEN})
+    assert message.startswith("SLACK_API_URL:"), message
+    assert BOT_TOKEN not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('review: {channel: "C0REVIEW\\n", approvers: [U0ABC]}\n', "review.channel"),
+        ('review: {channel: C0REVIEW, approvers: ["U0ABC\\n"]}\n', "review.approvers[0]"),
+        ('digests: [{channel: "C0NEWS\\n"}]\n', "digests[0].channel"),
+    ],
+)
+def test_an_id_with_a_trailing_newline_is_refused(tmp_path: Path, text: str, key: str) -> None:
+    assert error_of(tmp_path, text).startswith(key + ":")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://newsdesk:Hunter2-Pw@db:notaport/newsdesk",
+        "mysql://newsdesk:Hunter2-Pw@db/newsdesk",
+    ],
+)
+def test_a_bad_database_url_is_named_without_its_password(tmp_path: Path, url: str) -> None:
+    message = error_of(tmp_path, env={"NEWSDESK_DATABASE_URL": url})
+    assert message.startswith("database_url:"), message
+    assert "Hunter2-Pw" not in message
+
+
+# --- property: any YAML values for the known keys load, or fail naming their key ----------
+
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=15)
+    | st.sampled_from(
+        [
+            "UTC",
+            "Europe/Berlin",
+            "0 9 * * 1-5",
+            "0 9 1 * mon",
+            "C0NEWS",
+            "U0ABC",
+            "S0GRP",
+            "sqlite:///x.db",
+            "postgresql://u@h/d",
+            "~",
+            "/",
+            "../x",
+            "*/0 * * * *",
+        ]
+    )
+)
+NESTED_KEYS = st.sampled_from(sorted(REVIEW_KEYS | DIGEST_KEYS | {"x"}))
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(NESTED_KEYS, inner, max_size=4),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(config=st.dictionaries(st.sampled_from(sorted(TOP_KEYS)), VALUES, max_size=5))
+def test_any_values_for_the_known_keys_load_or_fail_naming_the_key(config: dict) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "newsdesk.yaml"
+        path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        try:
+            load_settings(str(path), {})
+        except ConfigError as error:
+            assert any(str(error).startswith(key) for key in config), str(error)
+
+
+# --- feeds (SPEC §8) ----------------------------------------------------------------------
+
+
+def test_feeds_take_their_defaults_from_quality_min(tmp_path: Path) -> None:
+    text = (
+        "quality_min: 66\nfeeds:\n  - url: https://example.org/feed.xml\n"
+        "  - {url: 'http://intranet.local/rss', quality: 80, topics: [AI], minutes: 5,"
+        " backfill: 3}\n"
+    )
+    first, second = load_settings(write_config(tmp_path, text), {}).feeds
+    assert (first.url, first.quality, first.topics, first.minutes, first.backfill) == (
+        "https://example.org/feed.xml", 66, (), 30, 10
+    )  # fmt: skip
+    assert (second.quality, second.topics, second.minutes, second.backfill) == (80, ("AI",), 5, 3)
+
+
+def test_feeds_can_come_from_the_environment(tmp_path: Path) -> None:
+    env = {"NEWSDESK_FEEDS": "[{url: 'https://example.org/a.json'}]"}
+    assert [f.url for f in load_settings(None, env).feeds] == ["https://example.org/a.json"]
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("feeds: https://example.org/feed\n", "feeds"),
+        ("feeds: [https://example.org/feed]\n", "feeds[0]"),
+        ("feeds: [{quality: 60}]\n", "feeds[0].url"),
+        ("feeds: [{url: 'ftp://example.org/f'}]\n", "feeds[0].url"),
+        ("feeds: [{url: 'https://'}]\n", "feeds[0].url"),
+        ("feeds: [{url: 'https://example.org/a b'}]\n", "feeds[0].url"),
+        ("feeds: [{url: 'https://a.org/f'}, {url: 'https://a.org/f'}]\n", "feeds[1].url"),
+        ("feeds: [{url: 'https://a.org/f', quality: 101}]\n", "feeds[0].quality"),
+        ("feeds: [{url: 'https://a.org/f', minutes: 0}]\n", "feeds[0].minutes"),
+        ("feeds: [{url: 'https://a.org/f', backfill: -1}]\n", "feeds[0].backfill"),
+        ("feeds: [{url: 'https://a.org/f', topics: AI}]\n", "feeds[0].topics"),
+        ("feeds: [{url: 'https://a.org/f', interval: 5}]\n", "feeds[0].interval"),
+    ],
+)
+def test_each_bad_feed_value_is_reported_with_its_key(tmp_path: Path, text: str, key: str) -> None:
+    message = error_of(tmp_path, text)
+    assert message.startswith(key + ":"), message

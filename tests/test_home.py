@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from factories import make_record
+from slackdriver import SlackDriver
 from slacklimits import view_problems
 
 from bot.app.home import PUBLISHED_EMPTY, QUEUE_EMPTY, QUEUE_HEADING, home_view
@@ -148,3 +150,61 @@ def test_many_publications_are_capped(approver: bool) -> None:
     view = home_view([], [published(n) for n in range(500)], approver=approver, tz=UTC)
     assert problems(view) == []
     assert len(view["blocks"]) <= 100
+
+
+# ---------------------------------------------------------------- who sees which publications
+
+
+def open_home(slack: SlackDriver, user: str = "UREADER") -> str:
+    """The user opens App Home (app_home_opened); the published view's blocks as text."""
+    event = {"type": "app_home_opened", "user": user, "channel": "DHOME", "tab": "home"}
+    assert slack.event(event) == 200
+    slack.wait_idle()
+    view = slack.fake.home_view(user)
+    assert view is not None
+    return texts(view)
+
+
+def test_home_lists_only_what_was_published_in_public_channels(
+    driver: Callable[..., SlackDriver],
+) -> None:
+    titles = ["Public story", "Secret story", "Both story", "Direct story", "Unknown story"]
+    records = [make_record(f"a{n}", title=t) for n, t in enumerate(titles)]
+    slack = driver(records=records)
+    slack.fake.set_private("CSECRET", "GLEGACY")
+    shares = [
+        ("a0", "CNEWS"),
+        ("a1", "CSECRET"),
+        ("a1", "GLEGACY"),
+        ("a2", "CSECRET"),
+        ("a2", "CNEWS"),
+        ("a3", "DCHAT"),
+        ("a4", "CGONE"),  # the newest: looked up first, and Slack will not say
+    ]
+    for n, (item, channel) in enumerate(shares):
+        when = datetime(2026, 11, 26, 9, n, tzinfo=UTC)
+        slack.store.record_publications([item], channel, f"17000000{n:02d}.000100", None, when)
+    slack.fake.fail("conversations.info", "error", error="channel_not_found")
+
+    shown = open_home(slack)
+
+    assert "Public story" in shown and "Both story" in shown
+    for hidden in ("Secret story", "Direct story", "Unknown story", "CSECRET", "GLEGACY"):
+        assert hidden not in shown
+    looked_up = len(slack.fake.calls_to("conversations.info"))
+    assert looked_up == 5  # CGONE, DCHAT, CNEWS, CSECRET, GLEGACY: once each
+    open_home(slack, "UOTHER")
+    assert len(slack.fake.calls_to("conversations.info")) == looked_up  # cached
+
+
+def test_home_shows_nothing_published_when_slack_cannot_say_where(
+    driver: Callable[..., SlackDriver],
+) -> None:
+    slack = driver(records=[make_record("a1", title="Some story")])
+    slack.store.record_publications(["a1"], "CNEWS", "1700000000.000100", None, WHEN)
+    slack.fake.fail("conversations.info", "error", error="missing_scope", times=5)
+
+    shown = open_home(slack)
+
+    assert "Some story" not in shown
+    assert PUBLISHED_EMPTY in shown

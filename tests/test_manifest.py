@@ -12,7 +12,7 @@ import yaml
 from jsonschema import Draft7Validator
 from slackdriver import SlackDriver
 
-from bot.app.app import registered_commands, registered_events
+from bot.app.app import registered_commands, registered_events, registered_shortcuts
 
 Driver = Callable[..., SlackDriver]
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,15 +26,20 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "chat_postEphemeral": {"chat:write"},
     "chat_update": {"chat:write"},
     "conversations_history": {"channels:history", "groups:history"},
+    # App Home: is a publication's channel public? (channels:read answers for public
+    # channels, groups:read for private ones; without it they would only fail, and hide)
+    "conversations_info": {"channels:read", "groups:read"},
     "conversations_replies": {"channels:history", "groups:history"},
     "usergroups_users_list": {"usergroups:read"},
     "users_info": {"users:read"},
     "views_open": set(),
     "views_publish": set(),
+    "views_update": set(),
 }
 # Scopes needed for something other than a Web API call.
 NON_API_SCOPES = {
-    "commands",  # the /newsdesk slash command
+    "commands",  # the /newsdesk slash command and the shortcuts
+    "reactions:read",  # reaction_added / reaction_removed events
 }
 _CALL = re.compile(r"\.(chat|conversations|usergroups|users|views|auth|reactions)_(\w+)\(")
 
@@ -66,6 +71,24 @@ def test_commands_and_events_match_the_listeners_both_ways(manifest: dict) -> No
     assert declared == registered_commands()
     events = sorted(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert events == registered_events()
+
+
+def test_shortcuts_match_the_listeners_both_ways(manifest: dict) -> None:
+    shortcuts = manifest["features"]["shortcuts"]
+    declared = sorted((s["callback_id"], s["type"]) for s in shortcuts)
+    assert declared == registered_shortcuts()
+    assert {s["type"] for s in shortcuts} == {"message", "global"}
+
+
+def test_each_declared_shortcut_is_handled(driver: Driver, manifest: dict) -> None:
+    slack = driver()
+    for shortcut in manifest["features"]["shortcuts"]:
+        message = {"text": "<https://example.org/a>"} if shortcut["type"] == "message" else None
+        status, _ = slack.shortcut(shortcut["callback_id"], user="UREADER", message=message)
+        assert status == 200, shortcut
+    assert slack.shortcut("not_ours", user="UREADER")[0] == 404
+    slack.wait_idle()
+    assert len(slack.fake.opened_views()) == len(manifest["features"]["shortcuts"])
 
 
 def test_scopes_are_exactly_what_the_code_needs(manifest: dict) -> None:
@@ -101,6 +124,6 @@ def test_each_declared_event_is_handled(driver: Driver, manifest: dict) -> None:
     for name in manifest["settings"]["event_subscriptions"]["bot_events"]:
         event = {"type": name, "user": "UREADER", "channel": "DHOME", "tab": "home"}
         assert slack.event(event) == 200, name
-    assert slack.event({"type": "reaction_added", "user": "UREADER"}) == 404
+    assert slack.event({"type": "member_joined_channel", "user": "UREADER"}) == 404
     slack.wait_idle()
     assert slack.fake.home_view("UREADER") is not None  # app_home_opened published Home

@@ -230,3 +230,86 @@ def test_sigterm_lets_a_digest_in_flight_finish(tmp_path: Path, fake: FakeSlack)
     assert "China’s Exascale" in json.dumps(digest["blocks"], ensure_ascii=False)
     with closing(Store(settings.database_url)) as store:
         assert store.is_published(ITEM, "CNEWS")
+
+
+# ---------------------------------------------------------------- silent misconfiguration, leaks
+
+DB_PASSWORD = "Db-Pa55-in-url"
+QUERY_PASSWORD = "Db-Pa55-in-query"
+
+
+def run_until_exit(env: dict[str, str]) -> tuple[int, str]:
+    proc = start(env)
+    _, err = proc.communicate(timeout=START_TIMEOUT)
+    return proc.returncode, err
+
+
+def test_run_never_posts_the_bundled_examples(tmp_path: Path, fake: FakeSlack) -> None:
+    env = bot_env(tmp_path, fake)
+    database = f"sqlite:///{tmp_path / 'newsdesk.db'}"
+    Path(env["NEWSDESK_CONFIG"]).write_text(yaml.safe_dump({"database_url": database}))
+
+    code, err = run_until_exit(env)
+
+    assert code == 2
+    assert "content_dir: not set" in err
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize(
+    "name", ["NEWSDESK_CONTENT_DIR", "NEWSDESK_REVIEW", "NEWSDESK_DIGESTS", "NEWSDESK_DATABASE_URL"]
+)
+def test_an_empty_setting_stops_start_up_naming_it(
+    tmp_path: Path, fake: FakeSlack, name: str
+) -> None:
+    env = {**bot_env(tmp_path, fake), name: ""}  # set, but to nothing
+
+    code, err = run_until_exit(env)
+
+    assert code == 2
+    assert f"configuration error: {name}: is empty" in err
+    assert "Traceback" not in err
+    assert fake.calls == []
+
+
+def test_plain_http_to_a_slack_api_elsewhere_is_refused(tmp_path: Path, fake: FakeSlack) -> None:
+    env = bot_env(tmp_path, fake, SLACK_API_URL="http://slack.example.com/api/")
+
+    code, err = run_until_exit(env)
+
+    assert code == 2
+    assert "configuration error: SLACK_API_URL: plain http://" in err
+    assert fake.token not in err and SECRET not in err
+
+
+def test_the_database_password_is_not_in_the_start_up_log(
+    tmp_path: Path, fake: FakeSlack, pg_url: str
+) -> None:
+    port = free_port()
+    url = pg_url + "&password=" + QUERY_PASSWORD  # trust auth: accepted, not needed
+    proc = start(bot_env(tmp_path, fake, PORT=str(port), NEWSDESK_DATABASE_URL=url))
+    try:
+        assert wait_healthy(proc, f"http://127.0.0.1:{port}")["ok"] is True
+    finally:
+        code, _, err = stop(proc)
+    assert code == 0, err
+    assert "password=***" in err  # the start-up line names the database, masked
+    assert QUERY_PASSWORD not in err
+
+
+@pytest.mark.parametrize("timeout", ["3", QUERY_PASSWORD])
+def test_a_database_that_cannot_be_opened_is_logged_without_its_password(
+    tmp_path: Path, fake: FakeSlack, timeout: str
+) -> None:
+    """Nothing listens on port 1; with connect_timeout set to the password's own text the
+    driver's error quotes it back: the log masks it all the same."""
+    url = (
+        f"postgresql+psycopg://newsdesk:{DB_PASSWORD}@127.0.0.1:1/newsdesk"
+        f"?connect_timeout={timeout}&password={QUERY_PASSWORD}"
+    )
+    code, err = run_until_exit(bot_env(tmp_path, fake, NEWSDESK_DATABASE_URL=url))
+
+    assert code == 1
+    assert "newsdesk could not start" in err
+    assert DB_PASSWORD not in err and QUERY_PASSWORD not in err
+    assert fake.token not in err and SECRET not in err

@@ -7,14 +7,21 @@ the report is checked as JSON (`collect`) and as the text people read (`as_text`
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from factories import make_record
+from slackdriver import SlackDriver
 
 from bot.config import Settings, load_settings
-from bot.content.article import APPROVED, REJECTED
+from bot.content.article import APPROVED, REJECTED, BadFile, ScanResult
+from bot.dburl import redact_url
 from bot.publishing.jobs import rescan
 from bot.status import as_text, collect, next_runs
 from bot.store.store import Store
@@ -75,7 +82,7 @@ def test_status_counts_articles_and_lists_bad_files(tmp_path: Path, store: Store
     store.decide("c", REJECTED, "U0EDITOR", FRIDAY)
     store.record_publications(["d"], "C0NEWS", "2.1", None, FRIDAY)
 
-    report = collect(settings, store, FRIDAY)
+    report = collect(settings, store, FRIDAY, for_cli=True)
     json.dumps(report)  # JSON-ready as promised
 
     counts = report["counts"]
@@ -106,7 +113,9 @@ def test_next_runs_follow_the_configured_time_zone(tmp_path: Path, store: Store)
     (tmp_path / "articles").mkdir()
     rescan(settings, store, FRIDAY)
 
-    report = collect(settings, store, FRIDAY)  # 16:00 in Berlin: today's 07:30 has passed
+    report = collect(
+        settings, store, FRIDAY, for_cli=True
+    )  # 16:00 in Berlin: today's 07:30 has passed
 
     assert report["next_runs"] == [
         {"job": "digest → C0NEWS", "schedule": "30 7 * * *", "next": "2026-11-28T07:30:00+01:00"}
@@ -123,7 +132,9 @@ def test_a_weekday_schedule_fires_monday_to_friday(tmp_path: Path, store: Store)
     (tmp_path / "articles").mkdir()
     rescan(settings, store, FRIDAY)
 
-    nexts = {n["job"]: n["next"] for n in collect(settings, store, FRIDAY)["next_runs"]}
+    nexts = {
+        n["job"]: n["next"] for n in collect(settings, store, FRIDAY, for_cli=True)["next_runs"]
+    }
 
     assert nexts == {
         "review → C0REVIEW": "2026-11-30T08:00:00-05:00",
@@ -161,7 +172,7 @@ def test_a_fresh_install_says_nothing_ran_and_nothing_is_scheduled(
     (tmp_path / "articles").mkdir()
     rescan(settings, store, FRIDAY)
 
-    report = collect(settings, store, FRIDAY)
+    report = collect(settings, store, FRIDAY, for_cli=True)
     text = as_text(report)
 
     assert report["mode"] == "auto"
@@ -178,7 +189,7 @@ def test_the_database_password_is_not_shown(tmp_path: Path, store: Store) -> Non
     (tmp_path / "articles").mkdir()
     rescan(settings, store, FRIDAY)
 
-    report = collect(settings, store, FRIDAY)
+    report = collect(settings, store, FRIDAY, for_cli=True)
 
     assert "Hunter2-DbPass" not in json.dumps(report)
     assert "Hunter2-DbPass" not in as_text(report)
@@ -192,7 +203,7 @@ def test_a_bad_file_name_cannot_drive_the_terminal(tmp_path: Path, store: Store)
     (folder / "evil\x1b[2J\x1b]0;owned\x07.md").write_text("---\ntitle: x\n---\n", "utf-8")
     rescan(settings, store, FRIDAY)
 
-    text = as_text(collect(settings, store, FRIDAY))
+    text = as_text(collect(settings, store, FRIDAY, for_cli=True))
 
     assert "evil" in text
     assert "\x1b" not in text and "\x07" not in text
@@ -209,9 +220,101 @@ def test_a_failure_stays_visible_until_its_schedule_succeeds(tmp_path: Path, sto
         run = store.claim_run("digest", "C0OTHER", when, when)
         store.finish_run(run, "done", when, posted=1)
 
-    failures = collect(settings, store, t.replace(hour=10))["failures"]
+    failures = collect(settings, store, t.replace(hour=10), for_cli=True)["failures"]
     assert [(f["key"], f["error"]) for f in failures] == [("C0NEWS", "C0NEWS: channel_not_found")]
 
     fixed = store.claim_run("digest", "C0NEWS", t.replace(hour=11), t.replace(hour=11))
     store.finish_run(fixed, "done", t.replace(hour=11), posted=3)
-    assert collect(settings, store, t.replace(hour=12))["failures"] == []
+    assert collect(settings, store, t.replace(hour=12), for_cli=True)["failures"] == []
+
+
+# ---------------------------------------------------------------- who sees what
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERY_PASSWORD = "Qu3ry-Pa55word"
+USER_PASSWORD = "Us3r-Pa55word"
+
+
+def newsdesk_status(cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """A real `newsdesk status` process with only `env` as its configuration."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSDESK_", "SLACK_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "status"],
+        cwd=cwd,
+        env={**clean, "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_status_in_slack_shows_no_server_paths_config_or_database(
+    driver: Callable[..., SlackDriver],
+) -> None:
+    slack = driver(records=[make_record("a1")])
+    content = slack.settings.content_dir
+    bad = BadFile(str(content / "drafts" / "broken.md"), "not valid YAML (line 2, column 1)")
+    slack.store.apply_scan(ScanResult(records=[], bad=[bad], removed=[]), FRIDAY)
+
+    status, body = slack.command("status")
+
+    assert status == 200 and isinstance(body, dict)
+    text = body["text"]
+    assert "drafts/broken.md: not valid YAML (line 2, column 1)" in text
+    assert "articles in the library" in text and "Last runs:" in text
+    assert str(slack.tmp_path) not in text  # no content folder, database file or config path
+    assert "sqlite" not in text and "newsdesk.yaml" not in text and "config:" not in text
+
+
+def test_cli_status_shows_where_things_are_but_no_password(tmp_path: Path, pg_url: str) -> None:
+    url = pg_url + "&password=" + QUERY_PASSWORD  # trust auth: the password is not needed
+    (tmp_path / "articles").mkdir()
+
+    ran = newsdesk_status(tmp_path, NEWSDESK_CONTENT_DIR="articles", NEWSDESK_DATABASE_URL=url)
+
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert "password=***" in ran.stdout
+    assert f"content: {tmp_path / 'articles'}" in ran.stdout
+    assert QUERY_PASSWORD not in ran.stdout + ran.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql+psycopg://newsdesk:{USER_PASSWORD}@127.0.0.1:1/newsdesk?password={QUERY_PASSWORD}",
+        f"postgresql+psycopg://127.0.0.1:1/newsdesk?sslpassword={QUERY_PASSWORD}&password={USER_PASSWORD}",
+        f"postgresql+psycopg://newsdesk:{USER_PASSWORD}@127.0.0.1:notaport/newsdesk",
+        f"postgresql+psycopg://newsdesk:{USER_PASSWORD}@127.0.0.1/n?password={QUERY_PASSWORD}&x=1",
+    ],
+)
+def test_a_database_that_fails_to_open_is_named_without_its_password(
+    tmp_path: Path, url: str
+) -> None:
+    (tmp_path / "articles").mkdir()
+
+    ran = newsdesk_status(tmp_path, NEWSDESK_CONTENT_DIR="articles", NEWSDESK_DATABASE_URL=url)
+
+    assert ran.returncode == 2
+    assert "database_url" in ran.stderr
+    assert USER_PASSWORD not in ran.stdout + ran.stderr
+    assert QUERY_PASSWORD not in ran.stdout + ran.stderr
+    assert "Traceback" not in ran.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "postgresql+psycopg://bob:pw%40x@db:5432/n?password=abc&sslmode=require",
+            "postgresql+psycopg://bob:***@db:5432/n?password=***&sslmode=require",
+        ),
+        (
+            "postgresql+psycopg://db/n?PassWord=Top%20Secret&sslpassword=k",
+            "postgresql+psycopg://db/n?PassWord=***&sslpassword=***",
+        ),
+        ("postgresql+psycopg://bob@db/n", "postgresql+psycopg://bob@db/n"),
+        ("sqlite:///newsdesk.db", "sqlite:///newsdesk.db"),
+    ],
+)
+def test_redacted_database_urls(url: str, shown: str) -> None:
+    assert redact_url(url) == shown

@@ -17,8 +17,9 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.app.answers import Answers
+from bot.app.channels import Channels
 from bot.app.deps import Deps
-from bot.app.listeners import actions, commands, events, views
+from bot.app.listeners import actions, commands, events, shortcuts, signals, views
 from bot.clock import utcnow
 from bot.config import ConfigError, Settings
 from bot.publishing.approvers import Approvers
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 APP_NAME = "newsdesk"
 WORKERS = 4  # digests and Slack calls after ack; small: Slack rate limits are the bottleneck
-LISTENER_MODULES: tuple[ModuleType, ...] = (commands, actions, views, events)
+LISTENER_MODULES: tuple[ModuleType, ...] = (commands, actions, views, events, shortcuts, signals)
 # The one wording of this problem: `bot.runtime` reports it before start-up, too.
 NO_SECRET = (
     "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify that requests come from "
@@ -63,6 +64,7 @@ def create_app(
         approvers=approvers or Approvers(settings, client),
         executor=executor or ThreadPoolExecutor(WORKERS, thread_name_prefix="newsdesk-work"),
         answers=Answers(lambda: store.generation),
+        channels=Channels(client),
         clock=clock,
     )
     for module in LISTENER_MODULES:
@@ -83,6 +85,12 @@ def registered_commands() -> list[str]:
 def registered_events() -> list[str]:
     """Events API event types the listeners answer (checked against manifest.yaml)."""
     return sorted({e for m in LISTENER_MODULES for e in getattr(m, "EVENTS", ())})
+
+
+def registered_shortcuts() -> list[tuple[str, str]]:
+    """(callback_id, type) of the shortcuts the listeners answer (checked against manifest.yaml)."""
+    found = {kv for m in LISTENER_MODULES for kv in getattr(m, "SHORTCUTS", {}).items()}
+    return sorted(found)
 
 
 def _signing_secret(settings: Settings) -> str:

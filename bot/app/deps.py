@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.store.store import Store
 
 if TYPE_CHECKING:
+    from bot.app.channels import Channels
     from bot.publishing.approvers import Approvers
 
 
@@ -27,4 +28,5 @@ class Deps:
     approvers: Approvers
     executor: Executor  # slow work (digests, review rounds, Slack calls) runs here after ack
     answers: Answers  # answers kept while the store has not changed (bot.app.answers)
+    channels: Channels  # which channels are public (App Home shows only those publications)
     clock: Callable[[], datetime] = utcnow

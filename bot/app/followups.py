@@ -14,7 +14,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.app.deps import Deps
-from bot.app.home import home_view
+from bot.app.home import Published, home_view
 from bot.content.article import Decision
 from bot.slack import client as slack
 from bot.slack.blockkit.messages import decided_by, review_message
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 HOME_PENDING_LIMIT = 50  # the view shows fewer; the rest are counted
 HOME_PUBLISHED_LIMIT = 20
+HOME_PUBLISHED_SCAN = 100  # publications looked at to find the latest public ones
 ALREADY_DECIDED = "Already {verdict} by {who} ({when})."
 
 
@@ -43,11 +44,18 @@ def build_home(deps: Deps, user_id: str, *, notice: str = "") -> dict[str, Any]:
     total = len(pending)
     if total >= HOME_PENDING_LIMIT:
         total = deps.store.counts()["pending_review"]
-    published = deps.store.latest_published(HOME_PUBLISHED_LIMIT)
+    published = public_publications(deps)
     tz = deps.settings.timezone
     return home_view(
         pending, published, approver=approver, tz=tz, pending_total=total, notice=notice
     )
+
+
+def public_publications(deps: Deps) -> list[Published]:
+    """The latest publications in public channels: Home is the same for every member, so a
+    post only members of a private channel saw (or one Slack will not describe) stays off."""
+    latest = deps.store.latest_published(HOME_PUBLISHED_SCAN)
+    return [p for p in latest if deps.channels.public(p[1])][:HOME_PUBLISHED_LIMIT]
 
 
 def show_decision(deps: Deps, decision: Decision, also: tuple[str, str] | None = None) -> None:

@@ -16,26 +16,26 @@ from bot.content.article import Article
 from bot.slack.blockkit.cards import (
     PROVIDER_MAX,
     SEPARATOR,
-    UNTITLED,
     actions_block,
     context_block,
     divider_block,
     header_block,
     meta_block,
     section_block,
+    title_link,
+    useful_buttons,
 )
 from bot.slack.blockkit.limits import VIEW_MAX_BLOCKS, text_size
 from bot.slack.blockkit.messages import review_buttons
-from bot.slack.blockkit.mrkdwn import clean, escape, escape_cut, link, slack_date, truncate
+from bot.slack.blockkit.mrkdwn import clean, escape_cut, slack_date
 from bot.slack.blockkit.packing import PACK_TEXT_BUDGET, fit_count, join_cards, unique_articles
 
 Published = tuple[Article, str, str, datetime]  # (article, channel, ts, published_at)
 
 PUBLISHED_BLOCKS = 20  # at most this many publications, so the queue keeps most of the room
 PUBLISHED_TEXT = 4_000
-TITLE_MAX = 150
-EXCERPT_MAX = 200
-LINK_MAX = 1_000  # a title link longer than this (giant URL) shows as plain text
+HOME_EXCERPT_MAX = 200  # Home lists many cards: a short excerpt each
+HOME_LINK_MAX = 1_000  # Home packs many cards: a longer title link shows as plain text
 
 HOME_HEADING = "Newsdesk"
 QUEUE_HEADING = "Review queue"
@@ -103,8 +103,8 @@ def _published_blocks(published: Sequence[Published], tz: tzinfo) -> list[dict]:
 
 def _queue_card(article: Article, tz: tzinfo) -> list[dict]:
     """A compact card: linked title, short excerpt, provider/date/topics, then the buttons."""
-    excerpt = escape_cut(clean(article.excerpt), EXCERPT_MAX)
-    card = [section_block(f"*{_title_link(article)}*\n{excerpt}".rstrip())]
+    excerpt = escape_cut(clean(article.excerpt), HOME_EXCERPT_MAX)
+    card = [section_block(f"*{title_link(article, HOME_LINK_MAX)}*\n{excerpt}".rstrip())]
     meta = meta_block(article, tz)
     if meta:
         card.append(meta)
@@ -117,12 +117,8 @@ def _published_line(n: int, item: Published, tz: tzinfo) -> dict:
     where = PUBLISHED_IN.format(channel=f"<#{channel}>") if _CHANNEL_ID.fullmatch(channel) else ""
     provider = escape_cut(clean(article.provider.name), PROVIDER_MAX)
     meta = SEPARATOR.join(p for p in (provider, where, slack_date(when, tz)) if p)
-    block = section_block(f"*{_title_link(article)}*\n{meta}")
+    block = section_block(f"*{title_link(article, HOME_LINK_MAX)}*\n{meta}")
     block["block_id"] = PUBLISHED_BLOCK_ID.format(n=n)
+    for useful in useful_buttons(article):  # none for an id too long to be a button value
+        block["accessory"] = useful
     return block
-
-
-def _title_link(article: Article) -> str:
-    label = truncate(clean(article.title), TITLE_MAX) or UNTITLED
-    linked = link(article.url, label)
-    return linked if len(linked) <= LINK_MAX else escape(label)

@@ -11,8 +11,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.cli.progress import scan_progress
 from bot.clock import utcnow
 from bot.config import Settings
+from bot.dburl import hide_password, redact_url
 from bot.publishing.jobs import rescan
-from bot.status import redact_url
 from bot.store.store import Store
 
 EXIT_OK = 0
@@ -43,6 +43,7 @@ def open_store(settings: Settings) -> Store:
         return Store(settings.database_url)
     except SQLAlchemyError as error:
         reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        reason = hide_password(reason, settings.database_url)  # a driver may quote its DSN
         url = redact_url(settings.database_url)
         raise SystemExit(fail(f"database_url: cannot open {url}: {reason}")) from error
 

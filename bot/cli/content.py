@@ -53,7 +53,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     with opened(settings, quiet=args.json) as store:
-        report = collect(settings, store, utcnow())
+        report = collect(settings, store, utcnow(), for_cli=True)
     print(json.dumps(report, indent=2) if args.json else as_text(report))
     return EXIT_OK
 

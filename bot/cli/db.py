@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.common import EXIT_OK, fail
 from bot.config import Settings
-from bot.status import redact_url
+from bot.dburl import hide_password, redact_url
 from bot.store import migrate
 from bot.store.sql import make_engine
 
@@ -53,5 +53,7 @@ def cmd_current(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cannot(settings: Settings, error: SQLAlchemyError) -> int:
-    reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+    reason = hide_password(
+        str(getattr(error, "orig", None) or error).splitlines()[0], settings.database_url
+    )
     return fail(f"database_url: cannot open {redact_url(settings.database_url)}: {reason}")

@@ -10,13 +10,13 @@ import argparse
 import logging
 from collections.abc import Sequence
 
-from bot.cli import content, db, publishing
+from bot.cli import content, db, feeds, publishing, stats
 from bot.cli.common import EXIT_USAGE, fail
 from bot.config import ConfigError, load_settings
 
 log = logging.getLogger(__name__)
 
-COMMAND_GROUPS = (publishing, content, db)
+COMMAND_GROUPS = (publishing, content, db, feeds, stats)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,7 +7,7 @@ or Slack payloads never receives it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +55,13 @@ class Article:
     note: str = ""  # the Markdown body under the front matter
     alt_urls: tuple[str, ...] = ()  # webUrl / AMP variants, used for dedupe
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def edited(self, title: str | None, excerpt: str | None) -> Article:
+        """The article with an approver's Edit applied: an empty title never blanks the
+        required one, while an empty excerpt is a deliberate choice and kept."""
+        return replace(
+            self, title=title or self.title, excerpt=self.excerpt if excerpt is None else excerpt
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, used by the store and `--json` output."""
@@ -141,7 +148,7 @@ class ScanResult:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """An editor's verdict on one item."""
+    """An approver's verdict on one item."""
 
     item_id: str
     decision: str  # APPROVED or REJECTED

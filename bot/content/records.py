@@ -149,7 +149,8 @@ def _loose(value: Any) -> str:
     return repair_text(str(value))
 
 
-def _http_url(value: Any) -> str | None:
+def http_url(value: Any) -> str | None:
+    """`value` stripped when it is a usable http(s) URL (what a record may link to), else None."""
     if not isinstance(value, str):
         return None
     value = value.strip()
@@ -157,7 +158,7 @@ def _http_url(value: Any) -> str | None:
 
 
 def _urls(f: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
-    found = dict.fromkeys(u for u in map(_http_url, map(f.get, URL_FIELDS)) if u)
+    found = dict.fromkeys(u for u in map(http_url, map(f.get, URL_FIELDS)) if u)
     if not found:
         raise RecordError(NO_URL)
     url, *alt = found
@@ -211,7 +212,7 @@ def _images(value: Any) -> tuple[Image, ...]:
     return tuple(
         Image(url, _dimension(e.get("width")), _dimension(e.get("height")))
         for e in entries
-        if isinstance(e, dict) and (url := _http_url(e.get("url")))
+        if isinstance(e, dict) and (url := http_url(e.get("url")))
     )
 
 
@@ -225,7 +226,7 @@ def _related(value: Any) -> tuple[Related, ...]:
         if not isinstance(entry, dict):
             continue
         title = _loose(entry.get("title"))
-        url = _http_url(entry.get("originalUrl")) or _http_url(entry.get("webUrl"))
+        url = http_url(entry.get("originalUrl")) or http_url(entry.get("webUrl"))
         if title and url:
             out.append(Related(title, url, _provider(entry.get("provider")).name))
     return tuple(out)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from bot.config import Policy
 from bot.content.article import Article
 from bot.content.dates import as_utc
+from bot.content.ranking import Affinity, blend, fold_topic
 from bot.content.urls import canonical_url
 
 
@@ -110,11 +111,7 @@ def eligible(c: Candidate, policy: Policy, now: datetime) -> bool:
 def _topics_match(have: tuple[str, ...], wanted: tuple[str, ...]) -> bool:
     if not wanted:
         return True
-    return not {_fold(t) for t in have}.isdisjoint(_fold(t) for t in wanted)
-
-
-def _fold(topic: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", topic).casefold().split())
+    return not {fold_topic(t) for t in have}.isdisjoint(fold_topic(t) for t in wanted)
 
 
 def _fresh_enough(published: datetime | None, max_age_days: int | None, now: datetime) -> bool:
@@ -134,6 +131,7 @@ def pick(
     *,
     taken_urls: Collection[str] = (),
     taken_titles: Collection[str] = (),
+    affinity: Affinity | None = None,
 ) -> list[Candidate]:
     """The first `policy.size` eligible, non-duplicate items of `ranked`, in its order.
 
@@ -143,13 +141,14 @@ def pick(
     `per_provider` or ineligible for this policy: the best record of a story
     speaks for it. `taken_*` hold keys from `canonical_url`/`title_key` of items
     already published or queued. Empty keys never count as duplicates, and items
-    without a provider are not capped together.
+    without a provider are not capped together. With an `affinity` (SPEC §9), the order
+    is `ranked` re-ordered by `bot.content.ranking.blend`; the rules above still apply.
     """
     if policy.size <= 0:
         return []
     walk = _Walk(policy, now, taken_urls, taken_titles)
     picked: list[Candidate] = []
-    for cand in ranked:
+    for cand in blend(ranked, affinity):
         if walk.accepts(cand):
             picked.append(cand)
             if len(picked) >= policy.size:

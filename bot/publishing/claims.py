@@ -25,6 +25,7 @@ DIGEST = "digest"
 REVIEW = "review"
 DIGEST_EVENT = "newsdesk_digest"
 REVIEW_EVENT = "newsdesk_review"
+STATS = "stats"  # the weekly summary (bot.publishing.weekly): one post, looked up itself
 # A run whose owner stopped making progress this long ago is taken over; a run owned by a
 # dead process on this host is taken over at once (the crash-and-restart case).
 RUN_LEASE = timedelta(minutes=10)
@@ -120,7 +121,9 @@ def _alive(pid: int) -> bool:
 
 def _reconcile(store: Store, client: WebClient, kind: str, channel: str, run: dict, now) -> None:
     """Record what the dead owner had posted but not yet recorded, from Slack's own history."""
-    event = DIGEST_EVENT if kind == DIGEST else REVIEW_EVENT
+    event = {DIGEST: DIGEST_EVENT, REVIEW: REVIEW_EVENT}.get(kind)
+    if event is None:
+        return  # a run that records no items (stats) checks for its own post
     run_id = run["id"]
     for ts, ids in _posted_by_run(client, channel, event, run_id):
         if kind == DIGEST:

@@ -20,7 +20,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.clock import utcnow
 from bot.config import DigestSettings, Policy, Settings
 from bot.content.article import Article
+from bot.content.ranking import Affinity
 from bot.content.select import pick
+from bot.publishing.affinity import team_affinity
 from bot.publishing.claims import DIGEST, DIGEST_EVENT, REVIEW, REVIEW_EVENT, Busy, claim
 from bot.slack.blockkit.cards import Message
 from bot.slack.blockkit.messages import review_message
@@ -71,6 +73,7 @@ def preview_digest(
     now: datetime,
     *,
     approved_only: bool | None = None,
+    affinity: Affinity | None = None,
 ) -> list[Article]:
     """The articles the next digest for `digest.channel` would post (edits applied).
 
@@ -84,7 +87,8 @@ def preview_digest(
         channel=digest.channel, quality_min=policy.quality_min, approved_only=approved_only
     )
     urls, titles = store.taken_keys(digest.channel)
-    return _picked(store, ranked, policy, now, urls, titles)
+    affinity = affinity or team_affinity(settings, store, now)  # SPEC §9: the order learns
+    return _picked(store, ranked, policy, now, urls, titles, affinity)
 
 
 def preview_review(settings: Settings, store: Store, now: datetime) -> list[Article]:
@@ -94,12 +98,12 @@ def preview_review(settings: Settings, store: Store, now: datetime) -> list[Arti
         channel=None, quality_min=policy.quality_min, not_sent_for_review=True
     )
     urls, titles = store.taken_keys(None)
-    return _picked(store, ranked, policy, now, urls, titles)
+    return _picked(store, ranked, policy, now, urls, titles, team_affinity(settings, store, now))
 
 
-def _picked(store, ranked, policy: Policy, now: datetime, urls, titles) -> list[Article]:
+def _picked(store, ranked, policy: Policy, now: datetime, urls, titles, affinity) -> list[Article]:
     with closing(ranked):
-        chosen = pick(ranked, policy, now, taken_urls=urls, taken_titles=titles)
+        chosen = pick(ranked, policy, now, taken_urls=urls, taken_titles=titles, affinity=affinity)
     return store.articles([c.id for c in chosen])
 
 
@@ -282,7 +286,7 @@ def _error_line(outcome: Outcome) -> str | None:
 
 
 def _note_failure(settings: Settings, client: WebClient, outcome: Outcome) -> None:
-    """In review mode, editors hear about a failed post in the review channel."""
+    """In review mode, approvers hear about a failed post in the review channel."""
     review = settings.review
     if review is None or outcome.channel == review.channel:
         return

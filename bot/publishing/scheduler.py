@@ -1,4 +1,5 @@
-"""APScheduler wiring only: cron triggers for digests and review rounds, content rescans.
+"""APScheduler wiring only: cron triggers for digests and review rounds, content rescans,
+and a feed poll every minute (each feed is polled when its own interval is due).
 
 The jobs themselves are plain functions in `bot.publishing.jobs` that take `now`. Exactly-once does
 not depend on the scheduler: every run is claimed in the database under its due time, so
@@ -19,7 +20,9 @@ from slack_sdk import WebClient
 from bot.clock import utcnow
 from bot.config import DigestSettings, Settings
 from bot.cron import cron_trigger
+from bot.publishing.feeds import feed_client, poll_due
 from bot.publishing.jobs import catch_up, rescan, scheduled_digest, scheduled_review
+from bot.publishing.weekly import scheduled_stats
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,7 @@ class Scheduler:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.settings, self.store, self.client, self.clock = settings, store, client, clock
+        self._feed_client = feed_client() if settings.feeds else None
         self._scheduler = BackgroundScheduler(
             timezone=settings.timezone,
             job_defaults={
@@ -55,6 +59,10 @@ class Scheduler:
             self._add(self._digest, self._cron(digest.schedule), f"digest:{digest.channel}", digest)
         if settings.review:
             self._add(self._review, self._cron(settings.review.schedule), "review")
+        if self._feed_client is not None:
+            self._add(self._feeds, IntervalTrigger(minutes=1), "feeds")
+        if settings.stats:
+            self._add(self._stats, self._cron(settings.stats.schedule), "stats")
         self._scheduler.add_job(self._start_up, id="start-up")  # once, right away
         self._scheduler.start()
 
@@ -62,6 +70,8 @@ class Scheduler:
         """Stop; with `wait`, a digest being posted finishes first (no half-posted digest)."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
+        if self._feed_client is not None:
+            self._feed_client.close()
 
     def next_runs(self) -> dict[str, datetime | None]:
         return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
@@ -83,10 +93,21 @@ class Scheduler:
         now = self.clock()
         _guarded("review", scheduled_review, self.settings, self.store, self.client, now)
 
+    def _feeds(self) -> None:
+        if self._feed_client is not None:
+            now = self.clock()
+            _guarded("feeds", poll_due, self.settings, self.store, self._feed_client, now)
+
+    def _stats(self) -> None:
+        now = self.clock()
+        _guarded("stats", scheduled_stats, self.settings, self.store, self.client, now)
+
     def _start_up(self) -> None:
-        # Read the content folder first, so runs caught up on start see today's articles.
+        # Read the content folder and feeds first, so runs caught up on start see today's.
         self._rescan()
+        self._feeds()
         _guarded("catch-up", catch_up, self.settings, self.store, self.client, self.clock())
+        self._stats()  # a summary that fell due within the grace period
 
 
 def _guarded(name: str, func: Callable[..., object], *args: object) -> None:

@@ -32,7 +32,7 @@ SHARED = "Shared “{title}” in <#{channel}>."
 ALREADY_SHARED = "“{title}” was already shared here, in <#{channel}>. Nothing was posted."
 NOT_APPROVED = (
     "“{title}” is not approved yet: while articles are reviewed, only approved ones can be "
-    "shared (editors may share any). Nothing was posted."
+    "shared (approvers may share any). Nothing was posted."
 )
 INVITE_HINT = "I can't post in this channel. Invite me first (`/invite @Newsdesk`), then try again."
 SHARE_FAILED = "Sharing failed: Slack said `{error}`."

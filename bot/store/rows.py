@@ -7,7 +7,6 @@ Pure: no connection, no SQL. The queries that produce these rows (`ARTICLE_COLUM
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,9 +47,7 @@ def article_of(row: Row[Any], edited: bool) -> Article:
     art = Article.from_dict(json.loads(row.data))
     if not edited or row.decision != APPROVED:
         return art
-    title = row.title or art.title  # an edit never blanks the required title
-    excerpt = art.excerpt if row.excerpt is None else row.excerpt
-    return replace(art, title=title, excerpt=excerpt)
+    return art.edited(row.title, row.excerpt)
 
 
 def candidate_of_row(row: Row[Any]) -> Candidate:

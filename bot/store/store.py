@@ -29,10 +29,13 @@ from bot.content.select import Candidate
 from bot.secret import Secret
 from bot.store import migrate
 from bot.store import sql as db
+from bot.store import suggestions as suggested
 from bot.store.ingest import store_scan
 from bot.store.queries import ARTICLE_COLUMNS, WITH_DECISION, candidate_query, count_columns
 from bot.store.rows import article_of, candidate_of_row
 from bot.store.runs import RunLog
+from bot.store.signals import SignalLog
+from bot.store.suggestions import Whereabouts
 from bot.store.tables import (
     FROM_FILES,
     PRESENT,
@@ -50,7 +53,7 @@ log = logging.getLogger(__name__)
 _STREAM_BATCH = 64  # rows fetched at a time by candidates()
 
 
-class Store(RunLog):
+class Store(RunLog, SignalLog):
     """All persistent state of Newsdesk, behind intention-named methods."""
 
     def __init__(self, url: str) -> None:
@@ -99,6 +102,16 @@ class Store(RunLog):
             stored, bad, deferred = store_scan(conn, result, now, defer=defer)
         log.debug("scan stored: %d records, %d bad, %d removed", stored, bad, len(result.removed))
         return deferred
+
+    def add_suggestion(self, record: Record, now: datetime) -> bool:
+        """Store a suggested link (source 'suggestion'); False when its id is already taken."""
+        with self._writer.begin() as conn:
+            return suggested.add_suggestion(conn, record, now)
+
+    def find_link(self, keys: Sequence[str]) -> Whereabouts | None:
+        """Where the item with one of these canonical URLs stands, if the library has it."""
+        with self.engine.connect() as conn:
+            return suggested.find_link(conn, keys)
 
     def bad_files(self, limit: int | None = None) -> list[BadFile]:
         """Files that could not be used, by path; the first `limit` of them when given."""

@@ -161,6 +161,60 @@ runs = Table(
     ),
 )
 
+# ---------------------------------------------------------------- feeds (SPEC §8)
+# One row per feed URL ever configured: its HTTP validators, its health for `status`, and
+# when it is next due. `polling_until` is the poll's lease: a conditional UPDATE sets it, so
+# several processes poll a feed once per interval, and a poller that died frees it by expiry.
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("key", sa.String(16), primary_key=True),  # bot.content.feeds.feed_key(url)
+    Column("url", sa.Text, nullable=False),
+    Column("etag", sa.Text),
+    Column("last_modified", sa.Text),
+    Column("first_polled", UTCDateTime),  # the first poll that read the feed
+    Column("last_polled", UTCDateTime),
+    Column("last_success", UTCDateTime),
+    Column("last_error", sa.Text),
+    Column("last_warning", sa.Text),
+    Column("failures", sa.Integer, nullable=False, server_default="0"),  # in a row
+    Column("next_poll_at", UTCDateTime, nullable=False),
+    Column("polling_until", UTCDateTime),
+    Column("items", sa.Integer, nullable=False, server_default="0"),
+)
+
+# Each entry a feed gave, by its item: what finds it again when its GUID changes (the
+# canonical link's hash), whether its content changed (`digest`), and whether it may be
+# picked (`candidate`: false for the old entries of a first poll, which are never posted).
+feed_entries = Table(
+    "feed_entries",
+    metadata,
+    Column("item_id", sa.String(255), sa.ForeignKey("items.id"), primary_key=True),
+    Column("feed", sa.String(16), nullable=False),
+    Column("link_key", sa.String(64), nullable=False),
+    Column("digest", sa.String(64), nullable=False),
+    Column("candidate", sa.Boolean, nullable=False),
+    sa.Index("ix_feed_entries_link", "feed", "link_key"),
+)
+
+# --- readers' signals (SPEC §9) ----------------------------------------------------------
+# One row per (item, user, kind[, reaction]): the key makes a user count once per item per
+# signal, whatever Slack retries or double clicks. Reactions keep the emoji in the key, so
+# removing one of two reactions leaves the other standing.
+READ, USEFUL, REACTION = "read", "useful", "reaction"
+signals = Table(
+    "signals",
+    metadata,
+    Column("item_id", sa.String(255), sa.ForeignKey("items.id"), primary_key=True),
+    Column("user_id", sa.String(64), primary_key=True),
+    Column("kind", sa.String(16), primary_key=True),
+    Column("reaction", sa.String(100), primary_key=True, server_default=""),
+    Column("channel", sa.String(64), nullable=False, server_default=""),
+    Column("at", UTCDateTime, nullable=False, index=True),
+)
+# A reaction names its message by (channel, ts): find the item posted there.
+sa.Index("ix_publications_channel_ts", publications.c.channel, publications.c.ts)
+
 # --- Item totals: what `status` counts, kept up to date instead of counted ---------------
 # One row: how many items are present, and how many of those are not published at the
 # source. `bot.store.totals` moves it in the same transaction as every write to `items`

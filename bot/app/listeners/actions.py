@@ -1,4 +1,4 @@
-"""Button clicks: Approve / Edit / Reject on review cards (channel or App Home), Share, Read.
+"""Button clicks: Approve / Edit / Reject on review cards (channel or App Home), Share.
 
 Every handler acks first and does the rest in `deps.executor`: the approver check may
 list a user group, and Slack calls can be slow. Only approvers may decide; anyone else
@@ -23,7 +23,7 @@ from bot.app.listeners.views import edit_modal
 from bot.content.article import APPROVED, REJECTED
 from bot.publishing.sharing import share_article
 from bot.slack import client as slack
-from bot.slack.blockkit.cards import ACTION_READ, ACTION_SHARE
+from bot.slack.blockkit.cards import ACTION_SHARE
 from bot.slack.blockkit.messages import ACTION_APPROVE, ACTION_EDIT, ACTION_REJECT
 
 log = logging.getLogger(__name__)
@@ -50,11 +50,7 @@ class Click:
 
 
 def register(app: App, deps: Deps) -> None:
-    """Listen to the review, Share and Read buttons."""
-
-    @app.action(ACTION_READ)
-    def on_read(ack: Ack) -> None:
-        ack()  # a link button: Slack opens the URL, we only acknowledge
+    """Listen to the review and Share buttons (Read and Useful: `signals`)."""
 
     @app.action(ACTION_APPROVE)
     def on_approve(ack: Ack, body: dict) -> None:

@@ -19,8 +19,11 @@ from slack_bolt import Ack, App, Respond
 
 from bot.app.deps import Deps
 from bot.config import DigestSettings, Settings
-from bot.publishing.digest import preview_digest, run_digest, run_review
+from bot.publishing.charts import report_message
+from bot.publishing.digest import run_digest, run_review
+from bot.publishing.explain import explained_preview
 from bot.publishing.sharing import ECHO_MAX, NO_ARTICLE, share_article
+from bot.publishing.stats import DEFAULT_DAYS, MAX_DAYS, collect_stats
 from bot.slack.blockkit.cards import Message
 from bot.slack.blockkit.limits import MAX_BLOCKS
 from bot.slack.blockkit.mrkdwn import clean, escape, escape_cut
@@ -44,15 +47,17 @@ HELP = "\n".join(
         "• `/newsdesk topics` topics and how many articles each has",
         "• `/newsdesk share ID` post an article in this channel",
         "• `/newsdesk digest` preview the next digest for this channel",
-        "• `/newsdesk digest now` post the digest now (editors)",
-        "• `/newsdesk review` send the next articles for review now (editors)",
+        "• `/newsdesk digest now` post the digest now (approvers)",
+        "• `/newsdesk review` send the next articles for review now (approvers)",
         "• `/newsdesk status` counts, bad files, last and next runs",
+        "• `/newsdesk stats [days]` what readers read and found useful (default 7 days)",
     ]
 )
 UNKNOWN = "I don't know `{text}`.\n"
 USAGE_NEXT = "Usage: `/newsdesk next [n]`, where n is a number from 1 to 20."
 USAGE_SEARCH = "Usage: `/newsdesk search words…`, for example `/newsdesk search chips`."
 USAGE_SHARE = "Usage: `/newsdesk share ID`; `next` and `search` show the Share button too."
+USAGE_STATS = "Usage: `/newsdesk stats [days]`, where days is a number from 1 to 365."
 USAGE_DIGEST = "Usage: `/newsdesk digest` to preview it, `/newsdesk digest now` to post it."
 NEXT_HEADING = "Next up"
 SEARCH_HEADING = "Search: {words}"
@@ -63,7 +68,7 @@ TOPICS_HEADING = "*Topics* (articles in the library):"
 TOPIC_LINE = "• {name} ({count})"
 MORE_TOPICS = "…and {count} more"
 NO_TOPICS = "No topics yet: the library is empty."
-REFUSED = "Sorry, only Newsdesk editors (the review approvers) can do that. Nothing was changed."
+REFUSED = "Sorry, only Newsdesk approvers (review.approvers) can do that. Nothing was changed."
 NO_DIGESTS = "No digest is configured: add `digests` to the Newsdesk configuration."
 NO_REVIEW = "Review is not set up: add a `review` section to the Newsdesk configuration."
 WORKING_DIGEST = "Posting the digest now…"
@@ -164,8 +169,8 @@ def _next(deps: Deps, req: Request) -> Reply:
 def _coming_up(deps: Deps, channel: str, size: int, now: datetime) -> Reply:
     """The top candidates, approved or not yet reviewed: what is coming up."""
     digest = replace(deps.settings.digest_for(channel), size=size)
-    articles = preview_digest(deps.settings, deps.store, digest, now, approved_only=False)
-    return Reply(results_message(articles, deps.settings.timezone, NEXT_HEADING))
+    articles, why = explained_preview(deps.settings, deps.store, digest, now, approved_only=False)
+    return Reply(results_message(articles, deps.settings.timezone, NEXT_HEADING, notes=why))
 
 
 def _search(deps: Deps, req: Request) -> Reply:
@@ -195,8 +200,8 @@ def _digest(deps: Deps, req: Request) -> Reply:
     if req.args:
         return Reply(_text(USAGE_DIGEST))
     digest = deps.settings.digest_for(req.channel)
-    articles = preview_digest(deps.settings, deps.store, digest, deps.clock())
-    message = results_message(articles, deps.settings.timezone, DIGEST_HEADING)
+    articles, why = explained_preview(deps.settings, deps.store, digest, deps.clock())
+    message = results_message(articles, deps.settings.timezone, DIGEST_HEADING, notes=why)
     configured = any(d.channel == digest.channel for d in deps.settings.digests)
     note = DIGEST_WHERE.format(channel=digest.channel) if configured else DIGEST_GLOBAL
     return Reply(with_note(message, note))
@@ -216,8 +221,15 @@ def _review(deps: Deps, req: Request) -> Reply:
 
 
 def _status(deps: Deps, req: Request) -> Reply:
-    report = collect(deps.settings, deps.store, deps.clock())
+    report = collect(deps.settings, deps.store, deps.clock(), for_cli=False)
     return Reply(_text(STATUS.format(text=escape(as_text(report)))))
+
+
+def _stats(deps: Deps, req: Request) -> Reply:
+    if req.args and not (req.args.isdecimal() and 1 <= int(req.args) <= MAX_DAYS):
+        return Reply(_text(USAGE_STATS))
+    report = collect_stats(deps.store, deps.clock(), int(req.args or DEFAULT_DAYS))
+    return Reply(report_message(report))
 
 
 SUBCOMMANDS: dict[str, Callable[[Deps, Request], Reply]] = {
@@ -229,6 +241,7 @@ SUBCOMMANDS: dict[str, Callable[[Deps, Request], Reply]] = {
     "digest": _digest,
     "review": _review,
     "status": _status,
+    "stats": _stats,
 }
 
 

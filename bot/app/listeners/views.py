@@ -31,7 +31,7 @@ TITLE_BLOCK = "newsdesk_edit_title"
 TITLE_ACTION = "title"
 EXCERPT_BLOCK = "newsdesk_edit_excerpt"
 EXCERPT_ACTION = "excerpt"
-EXCERPT_MAX = 3000
+EDIT_EXCERPT_MAX = 3000  # Slack caps a plain_text_input at 3000 characters
 
 MODAL_TITLE = "Edit and approve"  # Slack allows 24 characters
 MODAL_SUBMIT = "Approve"
@@ -72,7 +72,7 @@ def edit_modal(article: Article) -> dict[str, Any]:
     """The modal, prefilled with the article's title and excerpt; metadata = item id."""
     title = _input(TITLE_BLOCK, TITLE_LABEL, TITLE_ACTION, clean(article.title), HEADER_MAX)
     excerpt = _input(
-        EXCERPT_BLOCK, EXCERPT_LABEL, EXCERPT_ACTION, article.excerpt.strip(), EXCERPT_MAX
+        EXCERPT_BLOCK, EXCERPT_LABEL, EXCERPT_ACTION, article.excerpt.strip(), EDIT_EXCERPT_MAX
     )
     excerpt["optional"] = True
     excerpt["element"]["multiline"] = True
@@ -106,8 +106,8 @@ def validate(edits: Edits) -> dict[str, str]:
         errors[TITLE_BLOCK] = TITLE_REQUIRED
     elif len(edits.title) > HEADER_MAX:
         errors[TITLE_BLOCK] = TOO_LONG.format(limit=HEADER_MAX, count=len(edits.title))
-    if len(edits.excerpt) > EXCERPT_MAX:
-        errors[EXCERPT_BLOCK] = TOO_LONG.format(limit=EXCERPT_MAX, count=len(edits.excerpt))
+    if len(edits.excerpt) > EDIT_EXCERPT_MAX:
+        errors[EXCERPT_BLOCK] = TOO_LONG.format(limit=EDIT_EXCERPT_MAX, count=len(edits.excerpt))
     return errors
 
 

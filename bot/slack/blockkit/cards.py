@@ -38,6 +38,7 @@ Message = dict[str, Any]  # {"text": str, "blocks": list[dict]}
 
 ACTION_READ = "newsdesk_read"
 ACTION_SHARE = "newsdesk_share"
+ACTION_USEFUL = "newsdesk_useful"
 
 # How much of a record a card shows: a card is a teaser, the article is one click away.
 FALLBACK_MAX = 300
@@ -55,6 +56,7 @@ RELATED_PROVIDER_MAX = 60
 
 READ_LABEL = "Read article"
 SHARE_LABEL = "Share"
+USEFUL_LABEL = "👍 Useful"
 UNTITLED = "Untitled article"
 NOTE_LINE = "📝 *Editor's note:* _{note}_"
 RELATED_HEADING = "*Related*"
@@ -90,10 +92,22 @@ def article_blocks(
 
 def card_message(article: Article, tz: tzinfo, *, images: bool = True) -> Message:
     """One shared card, as posted by `/newsdesk share`."""
-    return {"text": card_text(article), "blocks": article_blocks(article, tz, images=images)}
+    return {"text": fallback_text(article), "blocks": published_blocks(article, tz, images=images)}
 
 
-def card_text(article: Article, limit: int = FALLBACK_MAX) -> str:
+def published_blocks(article: Article, tz: tzinfo, *, images: bool = True) -> list[dict]:
+    """A card as readers get it (digests, shares): Read and Useful."""
+    return article_blocks(article, tz, images=images, buttons=useful_buttons(article))
+
+
+def useful_buttons(article: Article) -> list[dict]:
+    """The Useful button (a toggle: a second click takes the vote back)."""
+    if len(article.id) > BUTTON_VALUE_MAX:  # a cut id would credit the wrong item
+        return []
+    return [button(USEFUL_LABEL, ACTION_USEFUL, value=article.id)]
+
+
+def fallback_text(article: Article, limit: int = FALLBACK_MAX) -> str:
     """The escaped notification text for a card: "Title — Provider"."""
     provider = escape_cut(clean(article.provider.name), FALLBACK_PROVIDER_MAX)
     if not provider:
@@ -103,12 +117,17 @@ def card_text(article: Article, limit: int = FALLBACK_MAX) -> str:
     return CARD_FALLBACK.format(title=title, provider=provider)
 
 
-def result_blocks(article: Article, tz: tzinfo) -> list[dict]:
-    """A search/next result: linked title and a short excerpt, meta, Read and Share."""
+def title_link(article: Article, max_link: int = LINKED_TITLE_MAX) -> str:
+    """The title as a link to the article; plain (escaped) text when the link would be
+    longer than `max_link`, since a giant URL would push the rest of the section past 3000."""
     label = truncate(clean(article.title), RELATED_TITLE_MAX) or UNTITLED
-    title = link(article.url, label)
-    if len(title) > LINKED_TITLE_MAX:  # a giant URL would push the excerpt past 3000
-        title = escape(label)
+    linked = link(article.url, label)
+    return linked if len(linked) <= max_link else escape(label)
+
+
+def result_blocks(article: Article, tz: tzinfo, *, note: str = "") -> list[dict]:
+    """A search/next result: linked title and a short excerpt, meta, `note`, Read and Share."""
+    title = title_link(article)
     excerpt = escape_cut(clean(article.excerpt), COMPACT_EXCERPT_MAX)
     share = []
     if len(article.id) <= BUTTON_VALUE_MAX:  # a cut id would share the wrong item
@@ -116,6 +135,7 @@ def result_blocks(article: Article, tz: tzinfo) -> list[dict]:
     parts = [
         section_block(f"*{title}*\n{excerpt}".rstrip()),
         meta_block(article, tz),
+        context_block(escape_cut(clean(note), NOTE_MAX)) if note.strip() else None,
         actions_block(RESULT_BLOCK_ID, article, share),
     ]
     return [block for block in parts if block]
@@ -229,7 +249,10 @@ def _related_line(item: Related) -> str:
 def actions_block(template: str, article: Article, extra: Sequence[dict]) -> dict | None:
     """Read (when the URL is usable) and `extra` buttons; block id from `template`."""
     url = safe_url(article.url)
-    read = [button(READ_LABEL, ACTION_READ, url=url)] if url and len(url) <= URL_MAX else []
+    # The value names the item for the click count (the block id may be cut and hashed).
+    value = article.id if len(article.id) <= BUTTON_VALUE_MAX else None
+    usable = url and len(url) <= URL_MAX
+    read = [button(READ_LABEL, ACTION_READ, url=url, value=value)] if usable else []
     elements = [*read, *extra][:ACTIONS_ELEMENTS_MAX]
     if not elements:
         return None

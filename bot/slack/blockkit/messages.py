@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import replace
 from datetime import tzinfo
 
 from bot.content.article import Article, Decision
@@ -17,8 +16,8 @@ from bot.slack.blockkit.cards import (
     Message,
     article_blocks,
     button,
-    card_text,
     context_block,
+    fallback_text,
     plain_text,
 )
 from bot.slack.blockkit.limits import CONFIRM_TEXT_MAX
@@ -40,6 +39,7 @@ APPROVED_LINE = "✅ Approved by {who} · {when}"
 REJECTED_LINE = "🚫 Rejected by {who} · {when}"
 APPROVED_FALLBACK = "Approved: {card}"
 REJECTED_FALLBACK = "Rejected: {card}"
+SUGGESTED_LINE = "💡 Suggested by {who}"
 UNKNOWN_USER = "someone"
 DECIDER_MAX = 40  # a decider that is not a user id shows as this much escaped text
 
@@ -54,23 +54,23 @@ def review_message(
     *,
     images: bool = True,
 ) -> Message:
-    """A card for editors: with buttons while pending, with the verdict once decided."""
+    """A card for approvers: with buttons while pending, with the verdict once decided."""
     if decision is None:
         blocks = article_blocks(article, tz, images=images, buttons=review_buttons(article))
-        return {"text": _prefixed(REVIEW_FALLBACK, article), "blocks": blocks}
+        return {
+            "text": _prefixed(REVIEW_FALLBACK, article),
+            "blocks": _with_suggester(blocks, article),
+        }
     shown = apply_edits(article, decision)
     blocks = [*article_blocks(shown, tz, images=images, actions=False), _verdict(decision, tz)]
+    blocks = _with_suggester(blocks, article)
     text = APPROVED_FALLBACK if decision.approved else REJECTED_FALLBACK
     return {"text": _prefixed(text, shown), "blocks": blocks}
 
 
 def apply_edits(article: Article, decision: Decision) -> Article:
     """The article as the editor left it: title and excerpt fixed through Edit, if any."""
-    return replace(
-        article,
-        title=decision.title or article.title,
-        excerpt=article.excerpt if decision.excerpt is None else decision.excerpt,
-    )
+    return article.edited(decision.title, decision.excerpt)
 
 
 def review_buttons(article: Article) -> list[dict]:
@@ -110,6 +110,15 @@ def decided_by(user_id: str) -> str:
     return escape_cut(clean(user_id), DECIDER_MAX) or UNKNOWN_USER
 
 
+def _with_suggester(blocks: list[dict], article: Article) -> list[dict]:
+    """Under the title, who suggested the link (items from the Suggest shortcut)."""
+    who = article.extra.get("suggested_by")
+    if not isinstance(who, str) or not who:
+        return blocks
+    line = context_block(SUGGESTED_LINE.format(who=decided_by(who)))
+    return [*blocks[:1], line, *blocks[1:]]
+
+
 def _verdict(decision: Decision, tz: tzinfo) -> dict:
     line = APPROVED_LINE if decision.approved else REJECTED_LINE
     when = slack_date(decision.decided_at, tz, with_time=True)
@@ -118,7 +127,7 @@ def _verdict(decision: Decision, tz: tzinfo) -> dict:
 
 def _prefixed(template: str, article: Article) -> str:
     room = FALLBACK_MAX - len(template.format(card=""))
-    return template.format(card=card_text(article, room))
+    return template.format(card=fallback_text(article, room))
 
 
 # --- images ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ under Slack's 50 blocks and well under its text total (see `bot.slack.blockkit.l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, tzinfo
 
 from bot.content.article import Article
@@ -15,10 +15,10 @@ from bot.content.dates import long_date
 from bot.slack.blockkit.cards import (
     FALLBACK_MAX,
     Message,
-    article_blocks,
     context_block,
     divider_block,
     header_block,
+    published_blocks,
     result_blocks,
     section_block,
 )
@@ -40,9 +40,12 @@ MORE_RESULTS = "…and {count} more"
 NO_RESULTS = "No articles found."
 
 
-def results_message(articles: Sequence[Article], tz: tzinfo, heading: str) -> Message:
-    """Compact cards with Read and Share buttons, capped to fit one message."""
-    items = [result_blocks(article, tz) for article in unique_articles(articles)]
+def results_message(
+    articles: Sequence[Article], tz: tzinfo, heading: str, *, notes: Mapping[str, str] = {}
+) -> Message:
+    """Compact cards with Read and Share buttons, capped to fit one message; `notes` (by
+    item id, plain text) add a line under a card, e.g. why it ranks where it does."""
+    items = [result_blocks(a, tz, note=notes.get(a.id, "")) for a in unique_articles(articles)]
     top = [header_block(heading, RESULTS_HEADING)]
     if not items:
         return {"text": _plain_fallback(heading), "blocks": [*top, section_block(NO_RESULTS)]}
@@ -63,7 +66,7 @@ def digest_messages(
     exactly those as published when Slack accepts it (it is not sent to Slack).
     """
     unique = unique_articles(articles)
-    cards = [article_blocks(a, tz, images=images) for a in unique]
+    cards = [published_blocks(a, tz, images=images) for a in unique]
     if not cards:
         return []
     heading = DIGEST_HEADING.format(day=long_date(day))
