@@ -296,7 +296,7 @@ def report(results: dict[tuple[str, str], Result], args) -> bool:
     for result in results.values():
         print(row(result))
     ok = True
-    for request in REQUESTS:
+    for request in dict.fromkeys(r for _, r in results):
         base, ours = results[("base", request)], results[("ours", request)]
         ratio = ours.rps / base.rps if base.rps else float("inf")
         met = ratio >= TARGET_RATIO and ours.p99 < TARGET_P99_MS
