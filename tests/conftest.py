@@ -5,6 +5,9 @@ PostgreSQL comes from env NEWSDESK_TEST_PG_URL (default: the local test server).
 Each test gets a fresh schema there, dropped afterwards. When the server cannot be
 reached, PostgreSQL tests are skipped, unless NEWSDESK_REQUIRE_PG=1 (CI), where
 they fail loudly instead.
+
+Hypothesis profiles: "ci" (the default: few examples, so the suite stays fast) and "long"
+(HYPOTHESIS_PROFILE=long, for runs by hand that hunt harder).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
 from sqlalchemy.pool import NullPool
 
 if TYPE_CHECKING:
@@ -26,6 +30,18 @@ if TYPE_CHECKING:
     from bot.store.store import Store
 
 PG_DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+# No deadline: the machine is shared, and an example's time says nothing about correctness.
+# Function-scoped fixtures (a store, tmp_path) are shared by a test's examples on purpose:
+# the properties write fresh files and ids for each example.
+_RELAXED = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+settings.register_profile(
+    "ci", max_examples=25, deadline=None, suppress_health_check=_RELAXED, print_blob=True
+)
+settings.register_profile(
+    "long", max_examples=2_000, deadline=None, suppress_health_check=_RELAXED, print_blob=True
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _admin_engine(url: str) -> sa.Engine:

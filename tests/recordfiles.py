@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta, timezone
 from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import strategies as st
 
 SECRET = "tOpSeCrEt+Value/9f8e7d6c5b4a==;AbCdEf0123=="
 
@@ -112,3 +117,112 @@ def write_numbered(
         ids.append(f"{prefix}{n:02d}")
         (folder / f"{ids[-1]}.md").write_text(text(n), encoding="utf-8")
     return ids
+
+
+# --- hostile records, as a sloppy or hostile upstream would write them (Hypothesis) -----
+
+# Lines an upstream could emit that generated values do not reach: each poisoned a scan,
+# a digest or the app once, or is a refusal that must stay one.
+HOSTILE_LINES = [
+    "foo: 0x" + "f" * 4000,
+    "big: " + "9" * 5000,
+    'secured: "a\\0b"',
+    'nul: "x\\0y"',
+    "heat: !!int abc",
+    "quality: !!float ''",
+    "title: Duplicate title",
+    "? [a, b]\n: c",
+    "x: !!python/object/apply:os.system ['true']",
+    "a: &x [1, 2]\nb: *x",
+    "publishedDateTime: 9999-12-31T23:30Z",
+    "publishedDateTime: 0001-01-01",
+    "publishedDateTime: 0001-01-01T00:00:00+05:00",
+    "publishedDateTime: 2021-02-30",
+    'bidi: "\\u202egnp.exe\\u202c \\u200b\\ufeff"',
+    "set: !!set {a, b}",
+    "blob: !!binary aGk=",
+    "pairs: !!pairs [a: 1, a: 2]",
+    "merge: {<<: {a: 1}, b: 2}",
+    "deep: " + "[" * 80 + "]" * 80,
+    'excerpt: "<!channel> <@U123> <https://evil.test|click> &lt;!here&gt;"',
+    "provider: [a, b]",
+    "images: {url: https://img.test/x.jpg}",
+    "related: [[1, 2], {title: {a: b}, webUrl: https://r.test/}]",
+    "topics: {AI: yes}",
+]
+FIELDS = [
+    *("title", "excerpt", "category", "type", "publishedDateTime", "originalUrl"),
+    *("webUrl", "ampWebUrl", "cdnAmpWebUrl", "quality", "heat", "published", "provider"),
+    *("topics", "images", "related", "secured", "unknownField", "extra"),
+]
+
+
+def hostile_records() -> Any:
+    """A Hypothesis strategy of hostile records; `hostile_bytes(n, drawn)` writes one for
+    item `n`: a usable base record with fields replaced by any YAML value or a wrong shape,
+    hostile lines and a hostile body, dumped with yaml.safe_dump as an upstream would.
+    Text that cannot be UTF-8 stays so (the file is then not UTF-8, as bytes can be)."""
+    chars = st.characters(codec="utf-8", exclude_categories=())  # controls too
+    surrogates = st.characters(codec=None, exclude_categories=())  # YAML refuses them
+    text = (
+        st.text(chars, max_size=30)
+        | st.text(surrogates, max_size=5)
+        | st.sampled_from(
+            ["", " ", "<!channel>", "<@U0123>", "<#C1|x>", "a|b>c", "&amp;", "\u202e", "\x00"]
+        )
+    )
+    long_text = st.builds(
+        lambda c, n: c * n, st.text(chars, min_size=1, max_size=3), st.integers(1, 12_000)
+    )
+    zones = st.builds(
+        timezone, st.timedeltas(min_value=-timedelta(hours=23), max_value=timedelta(hours=23))
+    )
+    numbers = (
+        st.integers()
+        | st.integers(-(10**120), 10**120)
+        | st.builds(lambda n: 10**n - 1, st.integers(95, 4_000))
+        | st.floats()
+    )
+    dates = st.dates() | st.datetimes() | st.datetimes(timezones=zones)
+    scalars = st.none() | st.booleans() | numbers | text | long_text | dates | st.binary(max_size=8)
+    keys = st.none() | st.booleans() | st.integers(-99, 99) | st.floats() | text | st.dates()
+    values = st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=3),
+        max_leaves=10,
+    )
+    url = st.builds("https://x.test/{}".format, text) | values
+    nested = st.fixed_dictionaries(
+        {},
+        optional={
+            "provider": st.fixed_dictionaries({}, optional={"name": values, "domain": values}),
+            "images": st.lists(st.fixed_dictionaries({"url": url}, optional={"width": values})),
+            "related": st.lists(
+                st.fixed_dictionaries(
+                    {"title": values, "webUrl": url}, optional={"provider": values}
+                ),
+                max_size=4,
+            ),
+        },
+    )
+    fields = st.dictionaries(st.sampled_from(FIELDS), values, max_size=5)
+    flags = st.booleans()
+    # Half the records get no hostile line: most lines make a record bad, and the usable
+    # ones are what the cards and renderers must survive.
+    lines = st.just([]) | st.lists(st.sampled_from(HOSTILE_LINES), min_size=1, max_size=3)
+    return st.tuples(nested, fields, lines, text, flags)
+
+
+def hostile_bytes(n: int, drawn: tuple) -> bytes:
+    """The file of a record drawn from `hostile_records()`, for item `n`."""
+    nested, fields, lines, body, allow_unicode = drawn
+    record = {
+        "title": f"Hostile record {n}",
+        "originalUrl": f"https://hostile{n}.example.org/story/",
+        "quality": 60,
+        **nested,
+        **fields,
+    }
+    front = yaml.safe_dump(record, allow_unicode=allow_unicode, sort_keys=False)
+    text = "---\n" + front + "".join(f"{line}\n" for line in lines) + "---\n" + body
+    return text.encode("utf-8", "surrogatepass")

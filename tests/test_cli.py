@@ -93,11 +93,18 @@ def checks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Ran, Pat
     (clean / "one.md").write_text(record("One", "https://a.example.com/1"), "utf-8")
     front = record("Two", "https://a.example.com/2").split("---\n")[1]
     (clean / "two.yaml").write_text(front, "utf-8")  # a .yaml record is all front matter
+    warned = root / "warned"
+    warned.mkdir()
+    (warned / "fine.md").write_text(record("Fine", "https://a.example.com/f"), "utf-8")
+    old = record("Year One", "https://a.example.com/y")
+    old = re.sub(r"publishedDateTime: .*", "publishedDateTime: 0001-01-01", old)
+    (warned / "year_one.md").write_text(old, "utf-8")
     hostile = root / "hostile"
     hostile.mkdir()
     (hostile / "evil\x1b[2J\x1b]0;owned\x07.md").write_text("---\ntitle: x\n---\n", "utf-8")
 
     names = {"mixed": mixed, "clean": clean, "missing": root / "no-such-folder", "hostile": hostile}
+    names["warned"] = warned
     results = run_all(*(Cmd(("check", str(p)), root) for p in names.values()))
     return {name: (ran, names[name]) for name, ran in zip(names, results, strict=True)}
 
@@ -123,6 +130,17 @@ def test_check_on_a_clean_folder_succeeds(checks) -> None:
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == f"2 good, 0 bad record(s) in {folder}"
+
+
+def test_check_prints_warnings_but_they_alone_do_not_fail_it(checks) -> None:
+    result, folder = checks["warned"]
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines() == [
+        f"{folder / 'year_one.md'}: warning: publishedDateTime 0001-01-01T00:00:00 is not"
+        " between 1970 and a year from now: the date is unknown",
+        f"2 good, 0 bad record(s) in {folder}; 1 with warnings",
+    ]
 
 
 def test_check_on_a_missing_folder_says_so(checks) -> None:

@@ -174,8 +174,48 @@ def test_published_flag_and_dates(tmp_path: Path) -> None:
     )
     maybe = record_text().replace("published: false", "published: maybe")
     assert reason(tmp_path, maybe) == "published must be true or false, got 'maybe'"
-    when = record_text().replace("2026-11-24T08:30:00Z", "last tuesday")
-    assert reason(tmp_path, when).startswith("publishedDateTime is not an ISO 8601 date")
+
+
+# --- publishedDateTime: unknown, with a warning, when it is no real date in range ------
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "warning"),
+    [
+        ("last tuesday", "is not an ISO 8601 date ('last tuesday')"),
+        ("2021-02-30", "is not an ISO 8601 date ('2021-02-30')"),
+        ("[2021, 4, 19]", "is not an ISO 8601 date ([2021, 4, 19])"),
+        ("0001-01-01", "0001-01-01T00:00:00 is not between 1970 and a year from now"),
+        ("0001-01-01T00:00:00+05:00", "is not between 1970 and a year from now"),
+        ("1969-12-31T23:59:59Z", "is not between 1970 and a year from now"),
+        ("9999-12-31T23:30:00Z", "is not between 1970 and a year from now"),
+        ("9999-12-31T23:30:00-05:00", "is not between 1970 and a year from now"),
+        ("2027-12-01T00:00:00Z", "is not between 1970 and a year from now"),
+    ],
+)
+def test_an_impossible_date_is_unknown_with_a_warning(
+    tmp_path: Path, value: str, warning: str
+) -> None:
+    text = record_text().replace("2026-11-24T08:30:00Z", value)
+    path = write(tmp_path / "d.md", text)
+    record = parse_record(str(path), path.read_bytes(), now=NOW)
+    assert record.article.published_at is None
+    assert record.article.title == "A Plain Title"  # the record stays usable
+    (message,) = record.warnings
+    assert message.startswith("publishedDateTime ") and warning in message
+    assert message.endswith(": the date is unknown") and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "value", ["1970-01-01T00:00:00Z", "2027-11-26T11:59:59Z", "2026-11-26T12:00:00+09:00"]
+)
+def test_dates_from_1970_to_a_year_from_now_are_kept(tmp_path: Path, value: str) -> None:
+    text = record_text().replace("2026-11-24T08:30:00Z", value)
+    path = write(tmp_path / "d.md", text)
+    record = parse_record(str(path), path.read_bytes(), now=NOW)
+    assert record.article.published_at is not None and record.warnings == ()
 
 
 def test_provider_topics_images_and_related_shapes(tmp_path: Path) -> None:
@@ -204,6 +244,40 @@ related:
     ]
 
 
+def test_unknown_fields_become_plain_json_any_database_stores(tmp_path: Path) -> None:
+    more = (
+        'nul: "a\\0b"\nbidi: "x\\u202Ey"\nnan: .nan\ninf: -.inf\n'
+        "keys: {1: one, 2.5: two, null: three, false: four, 2021-01-02: five}\n"
+        "nested: {a: {b: [1, {c: .inf}]}, secured: hidden}\nset: !!set {b, a}\n"
+        "pairs: !!pairs [x: 1]\nblob: !!binary aGk=\nbig: " + "9" * 100 + "\n"
+    )
+    a = parse_file(write(tmp_path / "u.md", record_text(more=more))).article
+    assert a.extra == {
+        "nul": "ab",
+        "bidi": "xy",
+        "nan": "nan",
+        "inf": "-inf",
+        "keys": {"1": "one", "2.5": "two", "None": "three", "False": "four", "2021-01-02": "five"},
+        "nested": {"a": {"b": [1, {"c": "inf"}]}},
+        "set": ["a", "b"],
+        "pairs": [["x", 1]],
+        "blob": "aGk=",
+        "big": int("9" * 100),
+    }
+    json.dumps(a.to_dict(), allow_nan=False).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "number", ["0x" + "f" * 4000, "9" * 5000, "-" + "1" * 101, "0b" + "1" * 400]
+)
+def test_a_number_too_long_to_store_makes_the_record_bad(tmp_path: Path, number: str) -> None:
+    text = record_text(more=f"foo: {number}\n")
+    assert (
+        reason(tmp_path, text)
+        == "YAML error at line 15, column 6: number too long (more than 100 digits)"
+    )
+
+
 def test_unknown_fields_are_kept_json_safe(tmp_path: Path) -> None:
     more = "language: en\nreviewedAt: 2026-11-20T10:00:00Z\nscores: {clarity: 4, tags: [a, b]}\n"
     a = parse_file(write(tmp_path / "u.md", record_text(more=more))).article
@@ -213,6 +287,44 @@ def test_unknown_fields_are_kept_json_safe(tmp_path: Path) -> None:
         "scores": {"clarity": 4, "tags": ["a", "b"]},
     }
     assert Article.from_dict(json.loads(json.dumps(a.to_dict()))) == a
+
+
+# --- invisible controls, in every text field -------------------------------------------
+
+HIDDEN = ["\u200b", "\u200d", "\u200f", "\u202a", "\u202e", "\u2066", "\u2069", "\ufeff"]
+HIDDEN += ["\x00", "\x01", "\x1b", "\x7f"]
+
+
+@pytest.mark.parametrize("char", HIDDEN, ids=lambda c: f"U+{ord(c):04X}")
+def test_bidi_zero_width_and_c0_controls_are_removed_from_every_text_field(
+    tmp_path: Path, char: str
+) -> None:
+    esc = char.encode("unicode_escape").decode("ascii") if ord(char) < 0x80 else char
+    q = f"\\x{ord(char):02x}" if ord(char) < 0x80 else esc  # YAML escapes C0 in quotes
+    more = f"""images:
+  - url: "https://img.test/a{q}b.jpg"
+related:
+  - title: "Rel{q}ated"
+    webUrl: "https://r.test/x{q}y"
+    provider: {{name: "Pro{q}vider"}}
+"""
+    text = record_text(title=f"Ti{q}tle", excerpt=f"Ex{q}cerpt", more=more, body=f"No{char}te")
+    text = text.replace("Example News", f'"Exam{q}ple"').replace("- AI", f'- "A{q}I"')
+    text = text.replace("domain: example.com", f'domain: "exam{q}ple.com"')
+    text = text.replace("story/", f"st{q}ory/")
+    a = parse_file(write(tmp_path / "h.md", text)).article
+    assert (a.title, a.excerpt, a.note) == ("Title", "Excerpt", "Note")
+    assert (a.provider.name, a.provider.domain, a.topics) == ("Example", "example.com", ("AI",))
+    assert a.url == "https://www.example.com/2026/11/24/story/"
+    assert a.images[0].url == "https://img.test/ab.jpg"
+    assert (a.related[0].title, a.related[0].url, a.related[0].provider) == (
+        "Related", "https://r.test/xy", "Provider"
+    )  # fmt: skip
+
+
+def test_tab_and_newline_stay_in_the_note(tmp_path: Path) -> None:
+    a = parse_file(write(tmp_path / "n.md", record_text(body="one\ttwo\r\nthree\n"))).article
+    assert a.note == "one two\nthree"
 
 
 # --- the secured token -----------------------------------------------------------------
@@ -237,3 +349,24 @@ def test_secured_never_reaches_reasons_or_logs(
     assert len(result.bad) == 3
     assert all(SECRET not in b.reason for b in result.bad)
     assert SECRET not in caplog.text and "a.md: quality must be" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (f'"{SECRET}\\0x"', "secured holds a NUL character, which cannot be stored"),
+        (f"[{SECRET}]", "secured must be text, not a list"),
+        (f"{{token: {SECRET}}}", "secured must be text, not a mapping"),
+        (f"!!int {SECRET}", "YAML error at line 15, column 10: not a valid !!int value"),
+    ],
+)
+def test_a_secured_value_that_cannot_be_stored_is_a_reason_that_never_shows_it(
+    tmp_path: Path, value: str, message: str
+) -> None:
+    assert reason(tmp_path, record_text().replace(f'"{SECRET}"', value)) == message
+
+
+def test_a_file_name_that_is_not_utf8_is_a_reason(tmp_path: Path) -> None:
+    data = record_text().encode()
+    with pytest.raises(RecordError, match="file name is not valid UTF-8"):
+        parse_record(str(tmp_path / "caf\udce9.md"), data)

@@ -10,7 +10,7 @@ import ftfy
 import pytest
 
 from bot.content import records as content
-from bot.content.repair import repair_c1, repair_text
+from bot.content.repair import drop_controls, repair_c1, repair_note, repair_text, storable
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "bot" / "examples"
 _C1 = re.compile("[\x80-\x9f]")
@@ -34,6 +34,33 @@ _UNDEFINED_1252 = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 )
 def test_repair_text(raw: str, shown: str | None) -> None:
     assert repair_text(raw) == (raw if shown is None else shown)
+
+
+INVISIBLE = [*map(chr, range(0x200B, 0x2010)), *map(chr, range(0x202A, 0x202F))]
+INVISIBLE += [*map(chr, range(0x2066, 0x206A)), "\ufeff"]
+C0 = [chr(c) for c in range(0x20) if chr(c) not in "\t\n"]
+
+
+@pytest.mark.parametrize("char", INVISIBLE + C0 + ["\x7f"], ids=lambda c: f"U+{ord(c):04X}")
+def test_bidi_zero_width_and_c0_controls_are_removed(char: str) -> None:
+    for word in (f"ä{char}b", f"ä {char}b", f"<i>ä</i>{char}&amp;"):  # ftfy's path too
+        for text in (f"a{char}b", f"{char}x {word}"):
+            assert char not in repair_text(text) and char not in repair_note(text)
+            assert char not in drop_controls(text)
+    # Those Python counts as whitespace keep the words apart.
+    assert repair_text(f"one{char}two") == ("one two" if char.isspace() else "onetwo")
+
+
+def test_tab_newline_and_visible_unicode_are_kept() -> None:
+    text = "tab\there\nline 👩\u200d💻 “quoted” ½"
+    assert drop_controls(text) == text.replace("\u200d", "")
+    assert repair_note("a\tb\n\nc") == "a b\n\nc"  # the note folds tabs as before
+
+
+def test_storable_drops_nul_and_replaces_lone_surrogates_only() -> None:
+    assert storable("a\x00b\ud800c\x1b[2J") == "ab\ufffdc\x1b[2J"
+    assert drop_controls("a\udce9b") == "a\ufffdb"
+    assert (storable("ok"), storable("ok\u200b")) == ("ok", "ok\u200b")
 
 
 def whole_text_c1(s: str) -> str:

@@ -95,3 +95,63 @@ def test_nesting_limit_counts_every_level(leaf: str) -> None:
                     safeyaml.load(text)
             else:
                 safeyaml.load(text)
+
+
+# --- duplicate keys, values that are not what their tag says, long numbers -------------
+
+
+@pytest.mark.parametrize(
+    ("front", "where", "key"),
+    [
+        ("title: A\nwebUrl: https://a.test/\ntitle: B\n", "line 4, column 1", "'title'"),
+        ("title: A\nwebUrl: https://a.test/\n'title': B\n", "line 4, column 1", "'title'"),
+        (
+            "title: A\nwebUrl: https://a.test/\np: {name: x, name: y}\n",
+            "line 4, column 14",
+            "'name'",
+        ),
+        ("title: A\nwebUrl: https://a.test/\nx:\n  - {1: a, 1: b}\n", "line 5, column 12", "'1'"),
+        (
+            "title: A\nwebUrl: https://a.test/\nm: {<<: {a: 1}, b: 2, b: 3}\n",
+            "line 4, column 23",
+            "'b'",
+        ),
+    ],
+)
+def test_a_duplicate_key_is_refused_with_line_and_column(
+    tmp_path: Path, front: str, where: str, key: str
+) -> None:
+    message = reason(tmp_path, f"---\n{front}---\n")
+    assert message == f"YAML error at {where}: duplicate key {key}"
+
+
+def test_merge_keys_may_be_overridden_without_being_duplicates() -> None:
+    assert safeyaml.load("m: {<<: {a: 1, b: 1}, b: 2}\n") == {"m": {"a": 1, "b": 2}}
+
+
+@pytest.mark.parametrize(
+    ("value", "tag"),
+    [("!!int abc", "!!int"), ("!!float ''", "!!float"), ("!!bool maybe", "!!bool")],
+)
+def test_a_value_that_is_not_what_its_tag_says_names_line_and_column(
+    tmp_path: Path, value: str, tag: str
+) -> None:
+    text = f"---\ntitle: A\nwebUrl: https://a.test/\nheat: {value}\n---\n"
+    assert reason(tmp_path, text) == f"YAML error at line 4, column 7: not a valid {tag} value"
+
+
+@pytest.mark.parametrize("value", ["2021-02-30", "0000-01-01", "!!timestamp 31.12.2021"])
+def test_a_timestamp_that_is_not_a_real_date_is_kept_as_text(value: str) -> None:
+    assert safeyaml.load(f"when: {value}\n") == {"when": value.removeprefix("!!timestamp ")}
+
+
+@pytest.mark.parametrize(
+    "number", ["9" * 101, "-" + "9" * 101, "0x" + "f" * 84, "0" + "7" * 112, "1" * 5000]
+)
+def test_a_number_too_long_to_show_is_refused_where_it_stands(number: str) -> None:
+    with pytest.raises(safeyaml.YAMLRefused) as info:
+        safeyaml.load(f"a: 1\nb: [x, {number}]\n", first_line=2)
+    assert (
+        str(info.value) == "YAML error at line 3, column 8: number too long (more than 100 digits)"
+    )
+    assert safeyaml.load(f"a: {'9' * 100}\n") == {"a": int("9" * 100)}

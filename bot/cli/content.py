@@ -34,21 +34,28 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     folder = args.dir or str(load_settings(args.config).content_dir)
-    good, bad = 0, []
+    good = bad = warned = 0
+    lines: list[tuple[str, str]] = []
     progress = scan_progress()
     try:
-        # Streamed: only the bad files are kept (and the ids seen, for duplicates).
-        for part in scan_chunks(folder, owners={}, progress=progress):
-            good, bad = good + len(part.records), bad + part.bad
+        # Streamed: only bad files and warnings are kept (and the ids seen, for duplicates).
+        parts = scan_chunks(folder, owners={}, progress=progress, now=utcnow())
+        for part in parts:
+            good += len(part.records)
+            lines += [(b.path, b.reason) for b in part.bad]
+            lines += [(r.path, f"warning: {w}") for r in part.records for w in r.warnings]
+            bad += len(part.bad)
+            warned += sum(bool(r.warnings) for r in part.records)
     except (FileNotFoundError, NotADirectoryError) as error:
         return fail(str(error))
     finally:
         if progress is not None:
             progress.close()
-    for item in sorted(bad, key=lambda b: b.path):
-        print(safe(f"{item.path}: {item.reason}"))  # a file name can carry terminal escapes
-    print(f"{good} good, {len(bad)} bad record(s) in {folder}")
-    return EXIT_FAILED if bad else EXIT_OK
+    for path, message in sorted(lines):
+        print(safe(f"{path}: {message}"))  # a file name can carry terminal escapes
+    summary = f"{good} good, {bad} bad record(s) in {folder}"
+    print(summary + (f"; {warned} with warnings" if warned else ""))
+    return EXIT_FAILED if bad else EXIT_OK  # warnings alone: the records are usable
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:

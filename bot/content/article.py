@@ -121,6 +121,8 @@ class Record:
     mtime_ns: int
     size: int
     secured: Secret | None = None
+    # One line each, for `newsdesk check`: what was set aside (e.g. an impossible date).
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

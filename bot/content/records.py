@@ -5,12 +5,15 @@ text repair lives in `bot.content.repair`, guarded YAML loading in `bot.content.
 and scanning the content folder in `bot.content.scan`.
 The `secured` token goes to `Record.secured` and nowhere else: not into `Article`, not into
 error messages, not into logs.
+
+Whatever a record holds, what comes out can be stored, serialised and shown: every text is
+repaired and free of NULs, invisible controls and lone surrogates, every number fits JSON,
+unknown fields become plain JSON data. A value that cannot be made so makes this one
+record bad; an impossible `publishedDateTime` only makes its date unknown, with a warning.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import math
 import os
 import re
@@ -18,9 +21,10 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.content.article import Article, Image, Provider, Record, Related
-from bot.content.dates import as_utc
-from bot.content.repair import repair_c1, repair_note, repair_text
-from bot.content.safeyaml import MAX_DEPTH, TOO_DEEP, EmptyDocument, YAMLRefused, load
+from bot.content.dates import published_date
+from bot.content.extra import extra_fields
+from bot.content.repair import drop_controls, repair_c1, repair_note, repair_text
+from bot.content.safeyaml import EmptyDocument, YAMLRefused, load
 from bot.secret import Secret
 
 EXTENSIONS = frozenset({".md", ".txt", ".yaml", ".yml"})
@@ -39,6 +43,9 @@ EMPTY = "front matter is empty"
 MISSING_TITLE = "missing title"
 TOO_LARGE = "file too large ({size} bytes, limit {limit})"
 DUPLICATE = "duplicate id '{id}', also at {other}"
+BAD_NAME = "the file name is not valid UTF-8"
+SECURED_NOT_TEXT = "secured must be text, not {kind}"
+SECURED_NUL = "secured holds a NUL character, which cannot be stored"
 
 _FM_END = re.compile(r"\n(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)")
 _HTTP = re.compile(
@@ -53,8 +60,19 @@ class RecordError(ValueError):
 # --- parsing ---------------------------------------------------------------------------
 
 
-def parse_record(path: str, data: bytes, *, mtime_ns: int = 0, size: int | None = None) -> Record:
-    """Parse one record file's bytes; raise `RecordError` with a one-line reason."""
+def parse_record(
+    path: str,
+    data: bytes,
+    *,
+    mtime_ns: int = 0,
+    size: int | None = None,
+    now: datetime | None = None,
+) -> Record:
+    """Parse one record file's bytes; raise `RecordError` with a one-line reason.
+
+    A `publishedDateTime` after a year from `now` is taken as unknown (with a warning);
+    without `now`, only the lower bound (1970) is checked."""
+    _check_name(path)
     if len(data) > MAX_BYTES:
         raise RecordError(TOO_LARGE.format(size=len(data), limit=MAX_BYTES))
     front, body, first_line = _split(_decode(data), os.path.splitext(path)[1].lower())
@@ -62,15 +80,25 @@ def parse_record(path: str, data: bytes, *, mtime_ns: int = 0, size: int | None 
     if b"\xc2" in data:
         front = repair_c1(front)  # mis-decoded UTF-8 that libyaml would refuse
     fields = _load_yaml(front, first_line)
-    article = _build(item_id(path), fields, body)
-    secured = fields.get("secured")
-    secret = None if secured is None else Secret(str(secured))
-    return Record(article, path, mtime_ns, len(data) if size is None else size, secret)
+    when, warning = published_date(fields.get("publishedDateTime"), now)
+    article = _build(item_id(path), fields, body, when)
+    secret = _secured(fields.get("secured"))
+    size = len(data) if size is None else size
+    return Record(article, path, mtime_ns, size, secret, (warning,) if warning else ())
 
 
 def item_id(path: str) -> str:
     """The item id: the file name without its extension."""
     return os.path.splitext(os.path.basename(path))[0]
+
+
+def _check_name(path: str) -> None:
+    # os.scandir hands undecodable bytes of a file name on as lone surrogates, which no
+    # database or JSON encoder takes: the id (from the name) could not be stored.
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        raise RecordError(BAD_NAME) from None
 
 
 def _decode(data: bytes) -> str:
@@ -110,7 +138,7 @@ def _load_yaml(front: str, first_line: int) -> dict[str, Any]:
 # --- fields ----------------------------------------------------------------------------
 
 
-def _build(item: str, f: dict[str, Any], body: str) -> Article:
+def _build(item: str, f: dict[str, Any], body: str, when: datetime | None) -> Article:
     url, alt_urls = _urls(f)
     return Article(
         id=item,
@@ -119,7 +147,7 @@ def _build(item: str, f: dict[str, Any], body: str) -> Article:
         excerpt=_loose(f.get("excerpt")),
         category=_loose(f.get("category")),
         type=_loose(f.get("type")),
-        published_at=_when(f.get("publishedDateTime")),
+        published_at=when,
         quality=_score(f, "quality"),
         heat=_score(f, "heat"),
         published=_flag(f.get("published")),
@@ -129,7 +157,7 @@ def _build(item: str, f: dict[str, Any], body: str) -> Article:
         related=_related(f.get("related")),
         note=repair_note(body),
         alt_urls=alt_urls,
-        extra={str(k): _json_safe(v, 0) for k, v in f.items() if k not in KNOWN_FIELDS},
+        extra=_extra(f),
     )
 
 
@@ -141,19 +169,21 @@ def _title(f: dict[str, Any]) -> str:
 
 
 def _loose(value: Any) -> str:
-    """Text from a scalar, repaired; "" for anything that is not one."""
+    """Text from a scalar (a string, number or date), repaired; "" for anything else."""
     if isinstance(value, str):
         return repair_text(value)
-    if value is None or isinstance(value, bool | dict | list | set):
+    if isinstance(value, bool) or value is None:
         return ""
-    return repair_text(str(value))
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
+        return str(value)
+    return value.isoformat() if isinstance(value, date) else ""
 
 
 def http_url(value: Any) -> str | None:
     """`value` stripped when it is a usable http(s) URL (what a record may link to), else None."""
     if not isinstance(value, str):
         return None
-    value = value.strip()
+    value = drop_controls(value).strip()  # a zero-width character can disguise a link
     return value if _HTTP.fullmatch(value) else None
 
 
@@ -175,17 +205,16 @@ def _score(f: dict[str, Any], name: str) -> int:
     raise RecordError(f"{name} must be a whole number from 0 to 100, got {_show(value)}")
 
 
-def _when(value: Any) -> datetime | None:
-    if value is None or value == "":
+def _secured(value: Any) -> Secret | None:
+    # The value is never part of a reason: it is a token of the upstream system.
+    if value is None:
         return None
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):  # not ISO: reported below with the value
-            value = datetime.fromisoformat(value.strip())
-    if isinstance(value, date) and not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day)
-    if not isinstance(value, datetime):
-        raise RecordError(f"publishedDateTime is not an ISO 8601 date: {_show(value)}")
-    return as_utc(value)
+    if isinstance(value, list | dict | set | tuple | bytes):
+        raise RecordError(SECURED_NOT_TEXT.format(kind=_kind(value)))
+    text = str(value)
+    if "\x00" in text:
+        raise RecordError(SECURED_NUL)
+    return Secret(text)
 
 
 def _flag(value: Any) -> bool:
@@ -232,23 +261,17 @@ def _related(value: Any) -> tuple[Related, ...]:
     return tuple(out)
 
 
-def _json_safe(value: Any, depth: int) -> Any:
-    if depth > MAX_DEPTH:
-        raise RecordError(TOO_DEEP)
-    if value is None or isinstance(value, str | bool | int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, date):
-        return value.isoformat()
+def _extra(f: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return extra_fields(f, KNOWN_FIELDS)
+    except ValueError as e:
+        raise RecordError(str(e)) from None
+
+
+def _kind(value: Any) -> str:
     if isinstance(value, dict):
-        # A nested "secured" would be the same kind of token: never keep it for display.
-        return {str(k): _json_safe(v, depth + 1) for k, v in value.items() if k != "secured"}
-    if isinstance(value, list | tuple | set):
-        return [_json_safe(v, depth + 1) for v in value]
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    return str(value)
+        return "a mapping"
+    return "binary data" if isinstance(value, bytes) else "a list"
 
 
 def _show(value: Any) -> str:

@@ -1,4 +1,5 @@
-"""Text repair for record fields: mojibake, HTML entities and tags, stray whitespace.
+"""Text repair for record fields: mojibake, HTML entities and tags, stray whitespace, and
+invisible controls.
 
 Pure string functions. Most text needs nothing done, so `repair_text` first checks for
 anything to fix and returns plain ASCII as is: ftfy is by far the costliest step.
@@ -24,21 +25,53 @@ _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*" + _ATTRS)
 _INNER_WS = re.compile(r"(?<=\S)[^\S\n]+")
 _TRAILING_WS = re.compile(r"[^\S\n]+$", re.M)
 _BLANK_LINES = re.compile(r"\n{3,}")
+# Characters that hide or reorder text (bidi embeddings, overrides and isolates, zero-width
+# characters, the BOM) and C0 controls other than tab and newline (SPEC §1). The C0 controls
+# Python counts as whitespace become a space, so the words around them stay apart.
+_INVISIBLE = "\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+_HIDDEN = re.compile(f"[\x00-\x08\x0b-\x1f\x7f{_INVISIBLE}]")
+_AS_SPACE = frozenset("\x0b\x0c\r\x1c\x1d\x1e\x1f")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
 
 
 def repair_text(s: str) -> str:
-    """Mojibake, HTML entities and tags repaired, whitespace runs folded, ends stripped."""
+    """Mojibake, HTML entities and tags repaired, invisible controls removed, whitespace
+    runs folded, ends stripped."""
     if s.isascii() and not _NEEDS_REPAIR.search(s):
         return s  # nothing to fix: skip ftfy, by far the costliest step
-    return " ".join(_fix(s).split())
+    return " ".join(drop_controls(_fix(s)).split())
 
 
 def repair_note(s: str) -> str:
     """Like `repair_text` for the Markdown body, but line breaks and indentation are kept."""
     if not s or s.isspace():
         return ""
-    s = _INNER_WS.sub(" ", _fix(s))
+    s = _INNER_WS.sub(" ", drop_controls(_fix(s)))
     return _BLANK_LINES.sub("\n\n", _TRAILING_WS.sub("", s)).strip()
+
+
+def drop_controls(s: str) -> str:
+    """`s` without bidi and zero-width characters, the BOM and C0 controls (tab and newline
+    kept; those Python counts as whitespace become a space), and with any lone surrogate,
+    which no database or JSON encoder takes, replaced by U+FFFD."""
+    if _HIDDEN.search(s):
+        s = _HIDDEN.sub(_hidden, s)
+    return storable(s)
+
+
+def storable(s: str) -> str:
+    """`s` as every database and JSON encoder takes it: without NUL, lone surrogates
+    replaced by U+FFFD. Other characters are left alone (a file name must stay itself)."""
+    if "\x00" in s:
+        s = s.replace("\x00", "")
+    if not s.isascii() and _SURROGATE.search(s):
+        s = _SURROGATE.sub(REPLACEMENT, s)
+    return s
+
+
+def _hidden(m: re.Match[str]) -> str:
+    return " " if m.group() in _AS_SPACE else ""
 
 
 def repair_c1(s: str) -> str:

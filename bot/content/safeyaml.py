@@ -2,7 +2,10 @@
 
 `load` refuses anchors/aliases reused anywhere, nesting deeper than `MAX_DEPTH` and trees
 of more than `MAX_NODES` nodes before anything is built, and builds the tree itself with
-PyYAML's safe constructor only for the rare scalar it does not handle. Every refusal is a
+PyYAML's safe constructor only for the rare scalar it does not handle. It also refuses a
+key repeated in one mapping (PyYAML would keep the last silently), a tagged value that is
+not what its tag says (`!!int abc`) and a number too long to store or show. A timestamp
+that is not a real date (`2021-02-30`) is kept as its text. Every refusal is a
 `YAMLRefused` whose `str()` is a one-line reason naming the line and column when known.
 """
 
@@ -15,6 +18,10 @@ import yaml
 
 MAX_DEPTH = 64
 MAX_NODES = 50_000
+# Python refuses to turn an int of more than 4,300 digits into text (and so JSON): a bound
+# far below that keeps every number a record holds storable and showable.
+MAX_INT_DIGITS = 100
+_INT_BOUND = 10**MAX_INT_DIGITS
 # Each nesting level needs one of the indicators `[{-?:`, so with at most this many of them
 # libyaml's composer (recursive in C: deep input crashes the process) is safe to run as is.
 FAST_INDICATORS = 500
@@ -23,11 +30,17 @@ ALIASES = "anchors/aliases are not allowed (they can hide an alias bomb)"
 TOO_DEEP = f"YAML nested too deeply (more than {MAX_DEPTH} levels)"
 TOO_BIG = f"YAML has too many nodes (more than {MAX_NODES})"
 NO_DOCUMENT = "no YAML document"
+DUPLICATE_KEY = "duplicate key {key}"
+BAD_VALUE = "not a valid {tag} value"
+LONG_NUMBER = f"number too long (more than {MAX_INT_DIGITS} digits)"
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_STR, _SEQ, _MAP, _INT, _BOOL = (
-    f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map", "int", "bool")
+_STR, _SEQ, _MAP, _INT, _BOOL, _TIMESTAMP = (
+    f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map", "int", "bool", "timestamp")
 )
+_MERGE = "tag:yaml.org,2002:merge"
+# What PyYAML's scalar constructors raise on a value their tag does not fit.
+_CONSTRUCT_ERRORS = (ValueError, KeyError, IndexError, AttributeError, OverflowError)
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")  # YAML 1.1 reads a leading 0 as octal
 _Scalar = yaml.ScalarNode
 _BOOLS = yaml.constructor.SafeConstructor.bool_values  # "yes", "off", "true", ... lowercased
@@ -54,8 +67,9 @@ def load(text: str, first_line: int = 1) -> Any:
             raise EmptyDocument(NO_DOCUMENT)
         if "*" in text:  # only an alias ("*name") can share a node: refuse before building
             _check_aliases(node, first_line)
-        # Merge keys are rare: let PyYAML resolve them (safe here: no aliases, bounded depth).
-        return loader.construct_document(node) if "<<" in text else _plain(loader, node, 0)
+        return _merged(loader, node) if "<<" in text else _plain(loader, node, 0)
+    except _Refused as e:
+        raise YAMLRefused(e.reason(first_line)) from None
     except yaml.YAMLError as e:
         raise YAMLRefused(_yaml_reason(e, text, first_line)) from None
     except TypeError:  # a list or mapping used as a mapping key
@@ -116,10 +130,12 @@ def _plain(loader: Any, node: yaml.Node, depth: int) -> Any:
     if isinstance(node, _Scalar):
         # What PyYAML's int and bool constructors return for these, without their overhead.
         if tag == _INT and _DECIMAL.fullmatch(node.value):
-            return int(node.value)
+            if len(node.value) > MAX_INT_DIGITS + 1:  # int() itself refuses 4,300 digits
+                raise _Refused(node, LONG_NUMBER)
+            return _checked(int(node.value), node)
         if tag == _BOOL and node.value.lower() in _BOOLS:
             return _BOOLS[node.value.lower()]
-    return loader.construct_object(node, deep=True)
+    return _construct(loader, node)
 
 
 def _mapping(loader: Any, node: yaml.Node, depth: int) -> dict[Any, Any]:
@@ -130,10 +146,89 @@ def _mapping(loader: Any, node: yaml.Node, depth: int) -> dict[Any, Any]:
         if depth > MAX_DEPTH:
             raise YAMLRefused(TOO_DEEP)  # as `_plain` would for the key
         key = k.value if k.tag == _STR and isinstance(k, _Scalar) else _plain(loader, k, depth)
+        if key in data:
+            raise _Refused(k, DUPLICATE_KEY.format(key=_key_shown(k)))
         data[key] = (
             v.value if v.tag == _STR and isinstance(v, _Scalar) else _plain(loader, v, depth)
         )
     return data
+
+
+def _construct(loader: Any, node: yaml.Node) -> Any:
+    """PyYAML's safe constructor for `node`, its failures reported at the node."""
+    try:
+        value = loader.construct_object(node, deep=True)
+    except _CONSTRUCT_ERRORS:
+        if node.tag == _TIMESTAMP and isinstance(node, _Scalar):
+            return node.value  # shaped like a date but not one (2021-02-30): its text
+        # The value itself is not shown: it may be the `secured` token.
+        raise _Refused(node, BAD_VALUE.format(tag=_tag_shown(node.tag))) from None
+    return _checked(value, node)
+
+
+def _merged(loader: Any, node: yaml.Node) -> Any:
+    """The document built by PyYAML, which resolves merge keys (`<<`), after the same
+    duplicate-key check; safe here: no aliases, bounded depth. Merge keys are rare."""
+    _check_duplicate_nodes(node)
+    try:
+        data = loader.construct_document(node)
+    except _CONSTRUCT_ERRORS:
+        raise YAMLRefused("YAML error: a value is not what its tag says") from None
+    return _checked(data, node)
+
+
+def _check_duplicate_nodes(root: yaml.Node) -> None:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            seen: set[tuple[str, str]] = set()
+            for k, v in node.value:
+                stack.append(v)
+                if not isinstance(k, _Scalar) or k.tag == _MERGE:
+                    continue
+                if (k.tag, k.value) in seen:
+                    raise _Refused(k, DUPLICATE_KEY.format(key=_key_shown(k)))
+                seen.add((k.tag, k.value))
+
+
+def _checked(value: Any, node: yaml.Node) -> Any:
+    """`value`, unless it holds an int too long to store or show (keys included)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, int) and not -_INT_BOUND < item < _INT_BOUND:
+            raise _Refused(node, LONG_NUMBER)
+        if isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple | set):
+            stack.extend(item)
+    return value
+
+
+class _Refused(Exception):
+    """A refusal at `node`, turned into a `YAMLRefused` naming its line once `load` knows
+    where the text starts in its file."""
+
+    def __init__(self, node: yaml.Node, problem: str) -> None:
+        super().__init__(problem)
+        self.mark, self.problem = node.start_mark, problem
+
+    def reason(self, first_line: int) -> str:
+        where = f"line {self.mark.line + first_line}, column {self.mark.column + 1}"
+        return f"YAML error at {where}: {self.problem}"
+
+
+def _key_shown(node: yaml.Node) -> str:
+    text = repr(node.value) if isinstance(node, _Scalar) else "(a collection)"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _tag_shown(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
 
 
 def _yaml_reason(e: yaml.YAMLError, text: str, first_line: int) -> str:

@@ -15,6 +15,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from bot.content.article import BadFile, Record, ScanResult
@@ -55,10 +56,12 @@ class ScanCounts:
         return bool(self.records or self.bad or self.removed)
 
 
-def scan(root: str | Path, known: Known | None = None) -> ScanResult:
+def scan(
+    root: str | Path, known: Known | None = None, *, now: datetime | None = None
+) -> ScanResult:
     """Every new and changed record file under `root` at once; skip files whose stat is
     `known`. A file keeps its id against a later copy, and an unchanged known file against
-    any new one."""
+    any new one. `now` bounds the dates records may hold (see `parse_record`)."""
     known = known or {}
     top = _folder(root)
     owners = {item_id(p): p for p, stat in known.items() if _stat_of(p) == stat}
@@ -66,7 +69,7 @@ def scan(root: str | Path, known: Known | None = None) -> ScanResult:
     bad: list[BadFile] = []
     removed: list[str] = []
     unchanged = 0
-    for part in scan_chunks(top, known, owners=owners):
+    for part in scan_chunks(top, known, owners=owners, now=now):
         records += part.records
         bad += part.bad
         removed += part.removed
@@ -81,6 +84,7 @@ def scan_chunks(
     size: int = CHUNK,
     owners: dict[str, str] | None = None,
     progress: Progress | None = None,
+    now: datetime | None = None,
 ) -> Iterator[ScanResult]:
     """Parse new and changed record files under `root`, `size` parsed files per chunk.
 
@@ -89,10 +93,11 @@ def scan_chunks(
     folders that cannot be read, as bad files). Two files of one id within a chunk make
     the second bad; across chunks that takes `owners` (id -> path, kept for the whole
     walk and so growing with it), or a store that knows which path holds an id.
-    `progress(walked, total)` is called as files are walked (after a quick count).
+    `progress(walked, total)` is called as files are walked (after a quick count); `now`
+    bounds the dates records may hold (see `parse_record`).
     """
     top = _folder(root)
-    walk = _Walk(known or {}, size, owners, progress)
+    walk = _Walk(known or {}, size, owners, progress, now)
     if progress is not None:
         walk.total = count_files(top)
     yield from walk.run(top)
@@ -125,6 +130,7 @@ class _Walk:
     size: int
     owners: dict[str, str] | None
     progress: Progress | None
+    now: datetime | None
     total: int = 0
     walked: int = 0
     unchanged: int = 0
@@ -179,7 +185,7 @@ class _Walk:
             if stat == (st.st_mtime_ns, st.st_size):
                 self.unchanged += 1
                 return
-        outcome = _load(path, st, self.owners, self.chunk_owners)
+        outcome = _load(path, st, self.owners, self.chunk_owners, self.now)
         (self.chunk_records if isinstance(outcome, Record) else self.chunk_bad).append(outcome)
 
     def _flush(self, removed: list[str]) -> ScanResult:
@@ -217,14 +223,18 @@ def _under(path: str, folders: list[str]) -> bool:
 
 
 def _load(
-    path: str, st: os.stat_result, owners: dict[str, str] | None, chunk: dict[str, str]
+    path: str,
+    st: os.stat_result,
+    owners: dict[str, str] | None,
+    chunk: dict[str, str],
+    now: datetime | None,
 ) -> Record | BadFile:
     item = item_id(path)
     other = (owners if owners is not None else chunk).get(item)
     if other is not None and other != path:
         return BadFile(path, DUPLICATE.format(id=item, other=other), st.st_mtime_ns, st.st_size)
     try:
-        record = _read(path, st)
+        record = _read(path, st, now)
     except RecordError as e:
         return BadFile(path, str(e), st.st_mtime_ns, st.st_size)
     except OSError as e:
@@ -235,11 +245,11 @@ def _load(
     return record
 
 
-def _read(path: str, st: os.stat_result) -> Record:
+def _read(path: str, st: os.stat_result, now: datetime | None) -> Record:
     if st.st_size > MAX_BYTES:
         raise RecordError(TOO_LARGE.format(size=st.st_size, limit=MAX_BYTES))
     with open(path, "rb") as fh:
         data = fh.read(st.st_size + 1)  # sized read: a 1 MiB buffer per file costs ~60 us
         if len(data) > st.st_size:  # it grew since the stat: read on, still bounded
             data += fh.read(MAX_BYTES + 1 - len(data))
-    return parse_record(path, data, mtime_ns=st.st_mtime_ns, size=st.st_size)
+    return parse_record(path, data, mtime_ns=st.st_mtime_ns, size=st.st_size, now=now)

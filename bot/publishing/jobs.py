@@ -36,7 +36,8 @@ def rescan(
     """
     counts = ScanCounts()
     deferred: list[Record] = []
-    parts = scan_chunks(settings.content_dir, store.file_index(), size=chunk, progress=progress)
+    known = store.file_index()
+    parts = scan_chunks(settings.content_dir, known, size=chunk, progress=progress, now=now)
     for part in parts:
         deferred += store.apply_scan(part, now, defer=True)
         counts.add(part)

@@ -5,29 +5,41 @@ keep their decisions and publications); a record whose id is held by another pre
 becomes a bad file; topic counts and item totals move with the items, so neither
 `/newsdesk topics` nor `status` counts. Only the items a chunk names are read: a chunk
 costs the same in a library of a thousand items or of a million.
+
+One record can only make itself bad: items are written a chunk at a time, each chunk in a
+savepoint, and a chunk the database refuses is written again one record at a time, so a
+record that cannot be serialised or stored becomes a bad file and the others are kept.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from bot.content.article import BadFile, Record, ScanResult
 from bot.content.records import DUPLICATE
+from bot.content.repair import storable
 from bot.store import sql as db
 from bot.store import totals
 from bot.store.rows import item_row
 from bot.store.tables import FROM_FILES, PRESENT, items
 from bot.store.tables import bad_files as bad_table
 
+log = logging.getLogger(__name__)
+
 _UPSERT_CHUNK = 1_000  # items rows built and written at a time
 _FILE_ITEM = (PRESENT, FROM_FILES)
 _ITEM_UPDATE = [c.name for c in items.columns if c.name not in ("id", "first_seen")]
+UNSERIALISABLE = "cannot be stored: a value cannot be serialised ({error})"
+UNSTORABLE = "cannot be stored: the database refused a value ({error})"
 
 
 def store_scan(
@@ -40,23 +52,30 @@ def store_scan(
     scan's end can tell; apply the deferred ones then, without `defer`."""
     gone = _present_at(conn, {*result.removed, *(b.path for b in result.bad)})
     held = _held(conn, [r.article.id for r in result.records], gone)
-    was_held = set(held)
+    held_before = dict(held)
     accepted, dups, deferred = _split_duplicates(result.records, held, defer)
-    replaced = [r.article.id for r in accepted if r.article.id in was_held]
+    replaced = [r.article.id for r in accepted if r.article.id in held_before]
     old_topics = _topics_of(conn, [*gone, *replaced])  # read before the upsert
 
-    def write() -> None:
+    def write() -> tuple[list[Record], list[BadFile], list[str]]:
         _vacate(conn, list(gone), now)
-        _upsert_items(conn, accepted, now)
+        stored, refused = _upsert_items(conn, accepted, now)
+        # A refused record is a bad file: the item its path held before leaves the pool.
+        paths = {b.path for b in refused}
+        left = [item_id for item_id, path in held_before.items() if path in paths]
+        _vacate(conn, left, now)
+        return stored, refused, left
 
-    totals.moved(conn, [*gone, *(r.article.id for r in accepted)], write)
-    _count_topics(conn, old_topics, accepted)
-    cleared = [*result.removed, *(r.path for r in accepted)]
+    ids = [*gone, *(r.article.id for r in accepted)]
+    stored, refused, left = totals.moved(conn, ids, write)
+    _count_topics(conn, old_topics, stored)
+    cleared = [*result.removed, *(r.path for r in stored)]
     db.delete_in(conn, bad_table.c.path, cleared)
     # Copies rejected as duplicates of a vanished item get read again next scan.
-    db.delete_in(conn, bad_table.c.duplicate_of, list(gone))
-    _store_bad(conn, [*((b, None) for b in result.bad), *dups], now)
-    return len(accepted), len(dups) + len(result.bad), deferred
+    db.delete_in(conn, bad_table.c.duplicate_of, [*gone, *left])
+    bad = [*((b, None) for b in (*result.bad, *refused)), *dups]
+    _store_bad(conn, bad, now)
+    return len(stored), len(bad), deferred
 
 
 def _present_at(conn: Connection, paths: set[str]) -> dict[str, str]:
@@ -125,18 +144,85 @@ def _count_topics(conn: Connection, old: list[set[str]], accepted: list[Record])
     db.add_topic_counts(conn, delta)
 
 
-def _upsert_items(conn: Connection, records: list[Record], now: datetime) -> None:
+def _upsert_items(
+    conn: Connection, records: list[Record], now: datetime
+) -> tuple[list[Record], list[BadFile]]:
+    """Write the records' items; returns (records stored, bad files of those refused)."""
     stmt = db.upsert(conn, items, "id", _ITEM_UPDATE)
+    stored: list[Record] = []
+    refused: list[BadFile] = []
     # In chunks: the rows (JSON of every article) of a whole cold ingest at once would
     # add their full size to the peak memory, on top of the parsed records.
     for chunk in db.chunks(records, _UPSERT_CHUNK):
-        conn.execute(stmt, [item_row(r, now) for r in chunk])
+        rows = _rows(chunk, now, refused)
+        if _write(conn, stmt, [row for _, row in rows]) is None:
+            stored += [rec for rec, _ in rows]
+            continue
+        for rec, row in rows:  # one at a time: find the record(s) the database refuses
+            error = _write(conn, stmt, [row])
+            if error is None:
+                stored.append(rec)
+            else:
+                refused.append(_refused(rec, UNSTORABLE, error))
+    return stored, refused
+
+
+def _rows(
+    records: Sequence[Record], now: datetime, refused: list[BadFile]
+) -> list[tuple[Record, dict[str, Any]]]:
+    """(record, items row) of each record; one that cannot be serialised goes to `refused`."""
+    rows = []
+    for rec in records:
+        try:
+            rows.append((rec, item_row(rec, now)))
+        except (ValueError, TypeError, OverflowError) as e:
+            refused.append(_refused(rec, UNSERIALISABLE, e))
+    return rows
+
+
+def _write(conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> Exception | None:
+    """Execute `stmt` for `rows` in a savepoint; the error when the rows were refused."""
+    if not rows:
+        return None
+    try:
+        with conn.begin_nested():
+            conn.execute(stmt, rows)
+    except Exception as e:
+        if not _refused_by_rows(e):
+            raise  # the database itself failed (a lost connection): the scan fails whole
+        return e
+    return None
+
+
+def _refused_by_rows(error: Exception) -> bool:
+    if isinstance(error, DBAPIError):
+        return isinstance(error, DataError | IntegrityError)
+    # Failures while binding values (a text the driver cannot encode) come unwrapped.
+    return isinstance(error, StatementError | ValueError | TypeError)
+
+
+def _refused(rec: Record, template: str, error: Exception) -> BadFile:
+    cause = getattr(error, "orig", None) or error
+    # Only the error's type: a driver's message may quote the row, `secured` included.
+    reason = template.format(error=type(cause).__name__)
+    log.warning("%s: %s", rec.path, reason)
+    return BadFile(rec.path, reason, rec.mtime_ns, rec.size)
 
 
 def _store_bad(conn: Connection, bad: list[tuple[BadFile, str | None]], now: datetime) -> None:
     if not bad:
         return
     # Keyed by path: one statement must not upsert the same row twice (PostgreSQL refuses).
-    rows = {b.path: {**asdict(b), "duplicate_of": dup, "seen_at": now} for b, dup in bad}
+    # Path and reason made storable: a file name's undecodable bytes come as surrogates.
+    rows = {
+        storable(b.path): {
+            **asdict(b),
+            "path": storable(b.path),
+            "reason": storable(b.reason),
+            "duplicate_of": dup,
+            "seen_at": now,
+        }
+        for b, dup in bad
+    }
     update_cols = ["reason", "mtime_ns", "size", "duplicate_of", "seen_at"]
     conn.execute(db.upsert(conn, bad_table, "path", update_cols), list(rows.values()))
