@@ -30,7 +30,7 @@ from bot.content.repair import storable
 from bot.store import sql as db
 from bot.store import totals
 from bot.store.rows import item_row
-from bot.store.tables import FROM_FILES, PRESENT, items
+from bot.store.tables import FILE, FROM_FILES, PRESENT, items
 from bot.store.tables import bad_files as bad_table
 
 log = logging.getLogger(__name__)
@@ -50,8 +50,9 @@ def store_scan(
     holds at another path is handed back instead of becoming a duplicate: during a
     chunked scan that path may yet turn out gone (the file was moved), which only the
     scan's end can tell; apply the deferred ones then, without `defer`."""
-    gone = _present_at(conn, {*result.removed, *(b.path for b in result.bad)})
-    held = _held(conn, [r.article.id for r in result.records], gone)
+    before: dict[str, bool] = {}  # present items read here: id -> pickable
+    gone = _present_at(conn, {*result.removed, *(b.path for b in result.bad)}, before)
+    held = _held(conn, [r.article.id for r in result.records], gone, before)
     held_before = dict(held)
     accepted, dups, deferred = _split_duplicates(result.records, held, defer)
     replaced = [r.article.id for r in accepted if r.article.id in held_before]
@@ -66,8 +67,8 @@ def store_scan(
         _vacate(conn, left, now)
         return stored, refused, left
 
-    ids = [*gone, *(r.article.id for r in accepted)]
-    stored, refused, left = totals.moved(conn, ids, write)
+    stored, refused, left = write()
+    _move_totals(conn, before, [*gone, *(r.article.id for r in accepted)], stored, {*gone, *left})
     _count_topics(conn, old_topics, stored)
     cleared = [*result.removed, *(r.path for r in stored)]
     db.delete_in(conn, bad_table.c.path, cleared)
@@ -78,22 +79,51 @@ def store_scan(
     return len(stored), len(bad), deferred
 
 
-def _present_at(conn: Connection, paths: set[str]) -> dict[str, str]:
+_STATE = (items.c.id, items.c.path, items.c.source == FILE, items.c.source_published)
+
+
+def _present_at(conn: Connection, paths: set[str], before: dict[str, bool]) -> dict[str, str]:
     """id -> path of the present file items at `paths` (removed or turned bad)."""
     found: dict[str, str] = {}
-    for chunk in db.chunks(sorted(paths)):
-        stmt = select(items.c.id, items.c.path).where(items.c.path.in_(chunk), *_FILE_ITEM)
-        found.update(conn.execute(stmt).all())
+    # A path the database cannot take (undecodable bytes) never held an item.
+    for chunk in db.chunks(sorted(p for p in paths if storable(p) == p)):
+        stmt = select(*_STATE).where(items.c.path.in_(chunk), *_FILE_ITEM)
+        for item_id, path, _, published in conn.execute(stmt):
+            found[item_id], before[item_id] = path, not published
     return found
 
 
-def _held(conn: Connection, ids: list[str], leaving: dict[str, str]) -> dict[str, str]:
-    """id -> path of the present file items among `ids`, but those `leaving` the pool."""
+def _held(
+    conn: Connection, ids: list[str], leaving: dict[str, str], before: dict[str, bool]
+) -> dict[str, str]:
+    """id -> path of the present file items among `ids`, but those `leaving` the pool;
+    every present item among `ids` (of any source) goes into `before`."""
     held: dict[str, str] = {}
     for chunk in db.chunks(list(dict.fromkeys(ids))):
-        stmt = select(items.c.id, items.c.path).where(items.c.id.in_(chunk), *_FILE_ITEM)
-        held.update((i, p) for i, p in conn.execute(stmt).all() if i not in leaving)
+        for item_id, path, from_file, published in conn.execute(
+            select(*_STATE).where(items.c.id.in_(chunk), PRESENT)
+        ):
+            before[item_id] = not published
+            if from_file and item_id not in leaving:
+                held[item_id] = path
     return held
+
+
+def _move_totals(
+    conn: Connection,
+    before: dict[str, bool],
+    ids: list[str],
+    stored: list[Record],
+    vacated: set[str],
+) -> None:
+    """Move the item totals from the `ids`' state before the write to their state after:
+    a stored record's item is present (pickable unless published at the source, as
+    `item_row` writes it), a vacated one is not, any other keeps its state."""
+    now_in = {r.article.id: not r.article.published for r in stored}
+    was = {i: before[i] for i in dict.fromkeys(ids) if i in before}
+    after = {i: now_in[i] if i in now_in else was[i] for i in (*was, *now_in)}
+    after = {i: p for i, p in after.items() if i in now_in or i not in vacated}
+    totals.shift(conn, len(after) - len(was), sum(after.values()) - sum(was.values()))
 
 
 def _vacate(conn: Connection, ids: list[str], now: datetime) -> None:

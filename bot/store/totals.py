@@ -1,9 +1,11 @@
 """Item totals (`item_totals`): how many items are present and pickable, kept, not counted.
 
-Every write to `items` goes through `moved`: it counts the written items' state before and
-after, by primary key, and moves the one totals row by the difference, in the writer's
-transaction. The totals stay exact whatever the write did (a new item, a changed one, one
-that left the pool), and reading them costs one row however large the library.
+Every write to `items` moves the one totals row by the difference it made, in the
+writer's transaction: `moved` counts the written items' state before and after by primary
+key (feeds, suggestions); a content scan, which reads those items anyway, computes the
+difference itself and calls `shift` (bot.store.ingest). The totals stay exact whatever
+the write did (a new item, a changed one, one that left the pool), and reading them costs
+one row however large the library.
 """
 
 from __future__ import annotations
@@ -40,15 +42,20 @@ def moved(conn: Connection, ids: Sequence[str], write: Callable[[], T]) -> T:
     before = tally(conn, ids)
     result = write()
     after = tally(conn, ids)
-    if after != before:
+    shift(conn, after[0] - before[0], after[1] - before[1])
+    return result
+
+
+def shift(conn: Connection, present: int, pickable: int) -> None:
+    """Move the totals by (present, pickable) items, in the caller's transaction."""
+    if present or pickable:
         stmt = sa.update(item_totals).where(item_totals.c.id == ROW_ID)
         conn.execute(
             stmt.values(
-                present=item_totals.c.present + (after[0] - before[0]),
-                pickable=item_totals.c.pickable + (after[1] - before[1]),
+                present=item_totals.c.present + present,
+                pickable=item_totals.c.pickable + pickable,
             )
         )
-    return result
 
 
 def totals_columns() -> tuple[sa.ScalarSelect, sa.ScalarSelect]:
