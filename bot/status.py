@@ -21,11 +21,14 @@ from bot.cron import cron_trigger
 from bot.dburl import hide_password, redact_url
 from bot.render import safe
 from bot.store.feeds import FeedStore
+from bot.store.follows import FollowStore
 from bot.store.store import Store
 
 BAD_FILES_SHOWN = 20
 RUNS_SHOWN = 8
 FEEDS_SHOWN = 20  # failing feeds first; the rest are summed up in one line
+PERSONAL = "personal"  # per-person runs: summed up in their own section, not listed one by one
+NOT_REACHED_SHOWN = 20
 COUNT_LABELS = {
     "items": "articles in the library",
     "unpublished": "unpublished",
@@ -59,10 +62,28 @@ def collect(
         "mode": "review" if settings.review else "auto",
         "counts": store.counts(),
         "bad_files": [hide(_bad_line(b, root)) for b in bad],
-        "last_runs": [_run(r, hide) for r in store.recent_runs(RUNS_SHOWN)],
-        "failures": [_run(r, hide) for r in store.failing_runs()],
+        "last_runs": [_run(r, hide) for r in store.runs.recent(RUNS_SHOWN, exclude=(PERSONAL,))],
+        "failures": [_run(r, hide) for r in store.runs.failing(exclude=(PERSONAL,))],
         "next_runs": next_runs(settings, now),
         "feeds": feed_states(settings, store),
+        "personal": personal_report(settings, store, now),
+    }
+
+
+def personal_report(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
+    """Followers, the latest round of personal digests and whom it did not reach (why),
+    and when the next round is due."""
+    follows = FollowStore(store.engine)
+    last = follows.last_round(PERSONAL, NOT_REACHED_SHOWN)
+    if last is not None:
+        last["due_at"] = last["due_at"].isoformat()
+    trigger = cron_trigger(settings.personal.schedule, settings.timezone)
+    when = trigger.get_next_fire_time(None, now.astimezone(settings.timezone))
+    return {
+        "followers": follows.follower_count(),
+        "last_round": last,
+        "next": when.isoformat() if when else "never",
+        "schedule": settings.personal.schedule,
     }
 
 
@@ -112,6 +133,7 @@ def as_text(report: dict[str, Any]) -> str:
     lines += _section("Feeds", _feed_lines(report.get("feeds", [])))
     nexts = [f"{n['job']}: {n['next']} ({n['schedule']})" for n in report["next_runs"]]
     lines += _section("Next runs", nexts or ["no schedules configured"])
+    lines += _section("Personal digests", _personal_lines(report.get("personal")))
     return safe("\n".join(lines))  # file names and errors may carry terminal escapes
 
 
@@ -159,6 +181,20 @@ def _feed_line(feed: dict[str, Any]) -> str:
     if feed.get("last_warning"):
         line += f"; warning: {feed['last_warning']}"
     return line
+
+
+def _personal_lines(personal: dict[str, Any] | None) -> list[str]:
+    if not personal or (not personal["followers"] and not personal["last_round"]):
+        return []
+    lines = [
+        f"{personal['followers']} follower(s), next {personal['next']} ({personal['schedule']})"
+    ]
+    last = personal["last_round"]
+    if last:
+        counts = ", ".join(f"{n} {state}" for state, n in sorted(last["counts"].items()))
+        lines.append(f"last run due {last['due_at']}: {counts}")
+        lines += [f"{r['status']}: {r['key']} ({r['error']})" for r in last["not_reached"]]
+    return lines
 
 
 def _run_line(run: dict[str, Any]) -> str:

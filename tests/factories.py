@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from bot.content.article import Article, Provider, Record
@@ -25,3 +26,20 @@ def make_record(item_id: str, **fields: Any) -> Record:
     article = Article(id=item_id, **fields)
     wrapped = Secret(secured) if secured is not None else None
     return Record(article=article, path=path, mtime_ns=mtime_ns, size=size, secured=wrapped)
+
+
+def run_together(*calls):
+    """Run the calls in threads released at the same instant; their results in order."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def worker(i: int) -> None:
+        barrier.wait()
+        results[i] = calls[i]()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results

@@ -50,12 +50,43 @@ class WebAPIMethods:
     _home: dict[str, dict]
     _last_ts: int
     _ids: itertools.count[int]
+    _caller: tuple[str, str, str]  # (bot user id, bot id, app id) of the calling token
+    _unreachable: dict[str, str]
+    _channel_limit: tuple[float, int] | None
+    _buckets: dict[str, tuple[float, float]]
 
     # ---- state helpers (called with the lock held) -------------------------------------
     def _next_ts(self) -> str:
         # Real epoch time (apps may filter history by date), strictly increasing.
         self._last_ts = max(int(time.time() * 1_000_000), self._last_ts + 1)
         return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
+
+    @staticmethod
+    def dm_id(user: str) -> str:
+        """The id of the app's DM with `user` (Slack posts there when given a user id)."""
+        return f"D{user}"
+
+    def _conversation(self, channel: str) -> str:
+        """A user id means the app's DM with that person (its Messages tab)."""
+        if channel[:1] in ("U", "W"):
+            if channel in self._unreachable:
+                raise SlackError(self._unreachable[channel])
+            return self.dm_id(channel)
+        return channel
+
+    def _over_limit(self, channel: str) -> bool:
+        """Slack's per-channel posting limit (about 1 a second, short bursts): a token bucket."""
+        if self._channel_limit is None:
+            return False
+        rate, burst = self._channel_limit
+        now = time.monotonic()
+        tokens, then = self._buckets.get(channel, (float(burst), now))
+        tokens = min(float(burst), tokens + (now - then) * rate)
+        if tokens < 1:
+            self._buckets[channel] = (tokens, now)
+            return True
+        self._buckets[channel] = (tokens - 1, now)
+        return False
 
     def _find(self, channel: str, ts: str) -> dict:
         for msg in self._messages.get(channel, []):
@@ -87,19 +118,19 @@ class WebAPIMethods:
     def _api_auth_test(self, args: dict) -> dict:
         return {
             "url": "https://fake.slack.com/", "team": "Fake Team", "user": "newsdesk",
-            "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": BOT_ID,
+            "team_id": self.team_id, "user_id": self._caller[0], "bot_id": self._caller[1],
             "is_enterprise_install": False,
         }  # fmt: skip
 
     def _api_chat_postMessage(self, args: dict) -> dict:
-        channel = args.get("channel") or ""
+        channel = self._conversation(args.get("channel") or "")
         if not channel:
             raise SlackError("channel_not_found")
         self._check_content(args)
         msg: dict[str, Any] = {
             "type": "message", "channel": channel, "ts": self._next_ts(),
-            "text": args.get("text", ""), "user": self.bot_user_id, "bot_id": BOT_ID,
-            "app_id": APP_ID, "team": self.team_id,
+            "text": args.get("text", ""), "user": self._caller[0], "bot_id": self._caller[1],
+            "app_id": self._caller[2], "team": self.team_id,
         }  # fmt: skip
         for key in ("blocks", "attachments", "thread_ts", "metadata"):
             if args.get(key):
@@ -153,6 +184,13 @@ class WebAPIMethods:
 
         picked = [m for m in reversed(top) if in_range(m["ts"])]
         return self._page(picked, args, _truthy(args.get("include_all_metadata")))
+
+    def _api_conversations_open(self, args: dict) -> dict:
+        users = str(args.get("users") or "").split(",")
+        if len(users) != 1 or not users[0]:
+            raise SlackError("users_list_not_supplied" if not users[0] else "not_implemented")
+        channel = self._conversation(users[0])
+        return {"channel": {"id": channel}}
 
     def _api_conversations_replies(self, args: dict) -> dict:
         parent = self._find(args.get("channel", ""), args.get("ts", ""))

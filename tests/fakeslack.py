@@ -15,6 +15,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -26,7 +27,16 @@ from fakeapi import SlackError, WebAPIMethods
 from fakesocket import FakeSocketMode, envelope
 
 _JSON_ARGS = ("blocks", "attachments", "view", "metadata")
-_FAULTS = ("ratelimited", "server_error", "error", "slow", "drop")
+_FAULTS = ("ratelimited", "server_error", "error", "slow", "drop", "truncated", "not_json")
+# Faults whose request is carried out (or not, per `landed`) before the answer goes wrong.
+_UNREADABLE = ("truncated", "not_json")
+
+
+_HTML_PAGE = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+
+
+class _Raw(str):
+    """A body sent as it is, labelled application/json (what a proxy cutting it short does)."""
 
 
 class _IDict(dict):
@@ -50,7 +60,7 @@ class Call:
     args: dict
     headers: dict[str, str]
     at: float
-    answered: str = ""  # "ok", "error:<code>", "429", "500", "dropped"
+    answered: str = ""  # "ok", "error:<code>", "429", "500", "dropped", "truncated", ...
 
 
 @dataclass
@@ -60,6 +70,7 @@ class _Fault:
     error: str = ""
     delay: float = 0.0
     messages: list[str] = field(default_factory=list)
+    landed: bool = True
 
 
 def _flatten(qs: dict[str, list[str]]) -> dict[str, Any]:
@@ -101,6 +112,9 @@ class FakeSlack(WebAPIMethods):
         self._stopping = threading.Event()
         self._calls: list[Call] = []
         self._faults: dict[str, deque[_Fault]] = {}
+        self._hooks: dict[str, deque[Callable[[Call], None]]] = {}
+        # token -> (bot user id, bot id, app id): the default app, plus any added with add_app.
+        self._apps: dict[str, tuple[str, str, str]] = {token: (bot_user_id, BOT_ID, APP_ID)}
         self._delays: dict[str, float] = {}
         self._messages: dict[str, list[dict]] = {}
         self._ephemerals: dict[str, list[dict]] = {}
@@ -109,6 +123,10 @@ class FakeSlack(WebAPIMethods):
         self._views: dict[str, dict] = {}
         self._opened: list[dict] = []
         self._home: dict[str, dict] = {}
+        self._unreachable: dict[str, str] = {}
+        self._channel_limit: tuple[float, int] | None = None
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._limit_retry_after = 1
         self._last_ts = 0
         self._ids = itertools.count(1)
         self._httpd: _Server | None = None
@@ -197,17 +215,58 @@ class FakeSlack(WebAPIMethods):
         error: str = "",
         delay: float = 0.0,
         messages: list[str] | None = None,
+        landed: bool = True,
     ) -> None:
-        """Queue ``fault`` for the next ``times`` calls of ``method`` (see _FAULTS)."""
+        """Queue ``fault`` for the next ``times`` calls of ``method`` (see _FAULTS).
+
+        "truncated" answers 200 with the JSON body cut short, "not_json" answers 200 with an
+        HTML page; with ``landed`` the request was carried out first (a post is in the
+        channel), without it, not.
+        """
         if fault not in _FAULTS:
             raise ValueError(f"unknown fault {fault!r}; expected one of {_FAULTS}")
-        item = _Fault(fault, retry_after, error or "fatal_error", delay, list(messages or []))
+        item = _Fault(
+            fault, retry_after, error or "fatal_error", delay, list(messages or []), landed
+        )
         with self._cond:
             self._faults.setdefault(method, deque()).extend([item] * times)
+
+    def clear_faults(self) -> None:
+        """Drop every fault still queued."""
+        with self._cond:
+            self._faults.clear()
+
+    def after(self, method: str, hook: Callable[[Call], None]) -> None:
+        """Run ``hook(call)`` once, on the next call of ``method``, once it was carried out
+        and before its answer is sent (e.g. to break the database while a post lands)."""
+        with self._cond:
+            self._hooks.setdefault(method, deque()).append(hook)
+
+    def add_app(self, token: str, bot_user_id: str, bot_id: str, app_id: str = "A0OTHER") -> None:
+        """Another app installed in the workspace: its token posts as its own bot."""
+        with self._cond:
+            self._apps[token] = (bot_user_id, bot_id, app_id)
 
     def set_delay(self, method: str, seconds: float) -> None:
         with self._cond:
             self._delays[method] = seconds
+
+    def set_unreachable(self, user_id: str, error: str = "cannot_dm_bot") -> None:
+        """Posting to (or opening a DM with) `user_id` answers `error`, e.g. a user who left."""
+        with self._cond:
+            self._unreachable[user_id] = error
+
+    def limit_posting(self, per_second: float = 1.0, burst: int = 1, retry_after: int = 1) -> None:
+        """Opt in to Slack's per-channel posting limit: chat.postMessage to a channel (a DM
+        counts as its own channel) beyond `per_second` (after a `burst`) answers 429 with
+        Retry-After, as Slack does."""
+        with self._cond:
+            self._channel_limit = (per_second, burst)
+            self._limit_retry_after = retry_after
+
+    def dms(self, user_id: str) -> list[dict]:
+        """The messages the app posted in its DM with `user_id` (their Messages tab)."""
+        return self.messages(self.dm_id(user_id))
 
     def set_usergroup(self, group_id: str, user_ids: list[str]) -> None:
         with self._cond:
@@ -267,11 +326,18 @@ class FakeSlack(WebAPIMethods):
             queue = self._faults.get(method)
             fault = queue.popleft() if queue else None
             delay = self._delays.get(method, 0.0)
+            if fault is None and method == "chat.postMessage" and self._limited(call.args):
+                fault = _Fault("ratelimited", self._limit_retry_after)
         if fault is not None and fault.kind == "slow":
             delay, fault = delay + fault.delay, None
         if delay:
             self._stopping.wait(delay)
         label, status, body, extra = self._answer(call, fault, bad_body)
+        with self._cond:
+            hooks = self._hooks.get(method)
+            hook = hooks.popleft() if hooks else None
+        if hook is not None:
+            hook(call)
         with self._cond:  # before the client can see the answer, so tests never race it
             call.answered = label
             self._cond.notify_all()
@@ -279,6 +345,13 @@ class FakeSlack(WebAPIMethods):
             req.close_connection = True  # "drop": hang up without a status line
         else:
             self._send(req, status, body, extra)
+
+    def _limited(self, args: dict) -> bool:
+        try:
+            channel = self._conversation(str(args.get("channel") or ""))
+        except SlackError:
+            return False  # answered by the method itself
+        return bool(channel) and self._over_limit(channel)
 
     def _read_args(self, req: BaseHTTPRequestHandler) -> tuple[dict, bool]:
         raw = req.rfile.read(int(req.headers.get("Content-Length") or 0))
@@ -302,6 +375,11 @@ class FakeSlack(WebAPIMethods):
             return ("ok" if body["ok"] else f"error:{body['error']}"), 200, body, {}
         if fault.kind == "drop":
             return "dropped", None, None, {}
+        if fault.kind in _UNREADABLE:
+            done = self._dispatch(call, bad_body) if fault.landed else {"ok": True}
+            text = json.dumps(done)
+            raw = text[: len(text) // 2] if fault.kind == "truncated" else _HTML_PAGE
+            return fault.kind, 200, _Raw(raw), {}
         if fault.kind == "ratelimited":
             body = {"ok": False, "error": "ratelimited"}
             return "429", 429, body, {"Retry-After": str(fault.retry_after)}
@@ -314,8 +392,8 @@ class FakeSlack(WebAPIMethods):
     def _send(
         self, req: BaseHTTPRequestHandler, status: int, body: Any, headers: dict | None = None
     ) -> None:
-        is_json = isinstance(body, dict)
-        data = (json.dumps(body) if is_json else str(body)).encode()
+        is_json = isinstance(body, (dict, _Raw))
+        data = (json.dumps(body) if isinstance(body, dict) else str(body)).encode()
         ctype = "application/json; charset=utf-8" if is_json else "text/plain; charset=utf-8"
         try:
             req.send_response(status)
@@ -334,8 +412,8 @@ class FakeSlack(WebAPIMethods):
                 raise SlackError("invalid_json")
             if handler is None:
                 raise SlackError("unknown_method")
-            self._check_auth(call)
-            with self._cond:
+            with self._cond:  # the caller's identity is read by the method, under the lock
+                self._check_auth(call)
                 return {"ok": True, **handler(call.args)}
         except (ValueError, TypeError):  # e.g. limit=abc: Slack says invalid_arguments
             return {"ok": False, "error": "invalid_arguments"}
@@ -357,8 +435,10 @@ class FakeSlack(WebAPIMethods):
                 raise SlackError(
                     "not_allowed_token_type" if token.startswith("xox") else "invalid_auth"
                 )
-        elif token != self.token:
+        elif token not in self._apps:
             raise SlackError("invalid_auth")
+        else:
+            self._caller = self._apps[token]  # read by the methods, under the lock
 
     # ---- Socket Mode's Web API method ----------------------------------------------------
     def _api_apps_connections_open(self, args: dict) -> dict:

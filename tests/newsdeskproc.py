@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
+import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import pytest
 
 if TYPE_CHECKING:
     from fakeslack import FakeSlack
 
 ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 15.0
 
 
 def free_port() -> int:
@@ -46,3 +56,76 @@ def until(
             return found
         time.sleep(pause)
     raise AssertionError(f"{what}: not within {timeout}s")
+
+
+class Bot:
+    """A started `newsdesk run`."""
+
+    def __init__(self, proc: subprocess.Popen, port: int, log: Path) -> None:
+        self.proc, self.port, self.log = proc, port, log
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_healthy(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        url = f"http://127.0.0.1:{self.port}/healthz"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"exited early ({self.proc.returncode}):\n{self.output()}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    assert json.loads(response.read())["ok"] is True
+                    return
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        pytest.fail(f"/healthz never answered:\n{self.output()}")
+
+    def stop(self) -> tuple[int, float]:
+        """SIGTERM and wait: (exit status, seconds it took)."""
+        started = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            pytest.fail(f"no exit within {STOP_TIMEOUT}s of SIGTERM:\n{self.output()}")
+        return self.proc.returncode, time.monotonic() - started
+
+
+def start(procs: list[subprocess.Popen], env: dict[str, str], log: Path) -> Bot:
+    """`python -m bot run` on a free port; its output goes to `log` (never a full pipe)."""
+    port = free_port()
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=ROOT,
+            env={**env, "PORT": str(port)},
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    procs.append(proc)
+    return Bot(proc, port, log)
+
+
+def status_json(env: dict[str, str]) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "status", "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def reap(procs: list[subprocess.Popen]) -> None:
+    """Kill whatever is still alive of `procs` and wait for each (a test's cleanup)."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)

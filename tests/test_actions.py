@@ -14,7 +14,7 @@ from slackdriver import SlackDriver
 from bot.app.listeners.actions import GONE, REFUSAL
 from bot.app.listeners.views import EDIT_CALLBACK_ID, EXCERPT_BLOCK, TITLE_BLOCK
 from bot.content.article import APPROVED, REJECTED, Image
-from bot.publishing.digest import run_review
+from bot.publishing.review import run_review
 from bot.slack.blockkit.cards import ACTION_READ, ACTION_SHARE
 from bot.slack.blockkit.messages import ACTION_APPROVE, ACTION_EDIT, ACTION_REJECT
 from bot.slack.client import make_client

@@ -20,14 +20,10 @@ from recordfiles import rich_record, write_numbered
 
 from bot.config import Settings, load_settings
 from bot.content.article import APPROVED
-from bot.publishing.digest import (
-    find_posted,
-    preview_digest,
-    preview_review,
-    run_digest,
-    run_review,
-)
+from bot.publishing.digest import preview_digest, run_digest
 from bot.publishing.jobs import rescan
+from bot.publishing.posting import find_posted
+from bot.publishing.review import preview_review, run_review
 from bot.slack.client import make_client
 from bot.status import as_text, collect
 from bot.store.store import Store

@@ -2,7 +2,7 @@
 
 - the command-line table lists exactly the parser's commands and options;
 - the "In Slack" table lists exactly the `/newsdesk` subcommands, and the help text too;
-- the configuration example holds exactly the keys `bot/config.py` accepts;
+- the configuration example holds exactly the keys `bot/config/` accepts;
 - the exit statuses the README states are the ones the CLI uses.
 """
 
@@ -125,11 +125,11 @@ def readme_config() -> dict:
 
 
 def nested_keys(name: str) -> set[str]:
-    """The keys config.py accepts inside the top-level key `name` (REVIEW_KEYS, ...)."""
+    """The keys bot.config accepts inside the top-level key `name` (REVIEW_KEYS, ...)."""
     for attr in (f"{name.upper()}_KEYS", f"{name.upper().removesuffix('S')}_KEYS"):
         if hasattr(config, attr):
             return set(getattr(config, attr))
-    raise AssertionError(f"config.py declares no key set for {name!r}")
+    raise AssertionError(f"bot.config declares no key set for {name!r}")
 
 
 def test_the_config_example_holds_exactly_the_known_keys() -> None:

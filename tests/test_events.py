@@ -16,7 +16,7 @@ from bot.app.home import QUEUE_HEADING
 from bot.app.listeners.actions import REFUSAL
 from bot.app.listeners.events import EVENTS
 from bot.content.article import APPROVED
-from bot.publishing.digest import run_review
+from bot.publishing.review import run_review
 from bot.slack.blockkit.messages import ACTION_APPROVE, ACTION_EDIT, ACTION_REJECT
 from bot.slack.client import make_client
 

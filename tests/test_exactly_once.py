@@ -8,13 +8,8 @@ and `newsdesk status --json` showing no failure.
 
 from __future__ import annotations
 
-import json
-import signal
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing
@@ -23,16 +18,17 @@ from pathlib import Path
 import pytest
 import yaml
 from fakeslack import FakeSlack
-from newsdeskproc import ROOT, free_port, newsdesk_env, until
+from newsdeskproc import START_TIMEOUT, Bot, newsdesk_env, reap, start, status_json, until
 from recordfiles import rich_record, write_numbered
 
+from bot.publishing.claims import RUN_LEASE
 from bot.store.store import Store
 
 NEWS = "C0NEWS"
 SECRET = "exactly-once-signing-secret"
-START_TIMEOUT = 20.0
-STOP_TIMEOUT = 15.0
 SETTLE_TIMEOUT = 30.0
+# A run whose owner died is resumed once its lease lapsed, by the next minute's run.
+TAKEOVER_TIMEOUT = 60 + RUN_LEASE.total_seconds() + SETTLE_TIMEOUT
 QUIET_SECONDS = 1.5  # no new post for this long: the processes are done
 MORE = """\
   - title: "More on story {n}"
@@ -46,10 +42,7 @@ def procs() -> Iterator[list[subprocess.Popen]]:
     """Every process a test starts; whatever is still alive at the end is killed."""
     started: list[subprocess.Popen] = []
     yield started
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
+    reap(started)
 
 
 def record(n: int) -> str:
@@ -75,58 +68,6 @@ def deployment(tmp_path: Path, fake: FakeSlack, database_url: str, count: int, s
     return newsdesk_env(fake, SECRET, config), ids
 
 
-class Bot:
-    """A started `newsdesk run`."""
-
-    def __init__(self, proc: subprocess.Popen, port: int, log: Path) -> None:
-        self.proc, self.port, self.log = proc, port, log
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def wait_healthy(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        url = f"http://127.0.0.1:{self.port}/healthz"
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"exited early ({self.proc.returncode}):\n{self.output()}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    assert json.loads(response.read())["ok"] is True
-                    return
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.1)
-        pytest.fail(f"/healthz never answered:\n{self.output()}")
-
-    def stop(self) -> tuple[int, float]:
-        """SIGTERM and wait: (exit status, seconds it took)."""
-        started = time.monotonic()
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-            pytest.fail(f"no exit within {STOP_TIMEOUT}s of SIGTERM:\n{self.output()}")
-        return self.proc.returncode, time.monotonic() - started
-
-
-def start(procs: list[subprocess.Popen], env: dict[str, str], log: Path) -> Bot:
-    """`python -m bot run` on a free port; its output goes to `log` (never a full pipe)."""
-    port = free_port()
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=ROOT,
-            env={**env, "PORT": str(port)},
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    procs.append(proc)
-    return Bot(proc, port, log)
-
-
 def posted_items(fake: FakeSlack) -> list[str]:
     """Every item id named by the metadata of the messages in #news, threads included."""
     out: list[str] = []
@@ -137,13 +78,15 @@ def posted_items(fake: FakeSlack) -> list[str]:
 
 def running_runs(database_url: str) -> list[dict]:
     with closing(Store(database_url)) as store:
-        return [r for r in store.recent_runs(50) if r["status"] == "running"]
+        return [r for r in store.runs.recent(50) if r["status"] == "running"]
 
 
-def settle(fake: FakeSlack, database_url: str, ids: list[str]) -> None:
+def settle(
+    fake: FakeSlack, database_url: str, ids: list[str], timeout: float = SETTLE_TIMEOUT
+) -> None:
     """Every item reached the channel, no run is in progress, and Slack went quiet."""
-    until(lambda: set(posted_items(fake)) >= set(ids), SETTLE_TIMEOUT, "all items posted")
-    until(lambda: not running_runs(database_url), SETTLE_TIMEOUT, "no run in progress")
+    until(lambda: set(posted_items(fake)) >= set(ids), timeout, "all items posted")
+    until(lambda: not running_runs(database_url), timeout, "no run in progress")
     last = len(fake.calls_to("chat.postMessage"))
     quiet_since = time.monotonic()
     while time.monotonic() - quiet_since < QUIET_SECONDS:
@@ -151,19 +94,6 @@ def settle(fake: FakeSlack, database_url: str, ids: list[str]) -> None:
         now = len(fake.calls_to("chat.postMessage"))
         if now != last:
             last, quiet_since = now, time.monotonic()
-
-
-def status_json(env: dict[str, str]) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "status", "--json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 def assert_each_item_posted_once(fake: FakeSlack, database_url: str, ids: list[str]) -> None:
@@ -221,7 +151,29 @@ def test_two_processes_sharing_a_database_post_the_digest_once(
     assert report["counts"]["published"] == len(ids)
 
 
-# --- a crash, and a clean stop, in the middle of a digest ----------------------------------
+# --- an unreadable answer, a crash, and a clean stop, in the middle of a digest -------------
+
+
+def test_an_unreadable_answer_to_a_digest_post_does_not_wedge_the_channel(
+    tmp_path: Path, fake: FakeSlack, procs: list
+) -> None:
+    """Slack takes the first post but its answer is cut short: the run finds the post,
+    finishes, and the next minute's run posts the rest; each item once, no failure."""
+    database = f"sqlite:///{tmp_path / 'newsdesk.db'}"
+    env, ids = deployment(tmp_path, fake, database, count=6, size=3)
+    fake.fail("chat.postMessage", "truncated", landed=True)
+    bot = start(procs, env, tmp_path / "bot.log")
+    try:
+        bot.wait_healthy()
+        settle(fake, database, ids, 60 + SETTLE_TIMEOUT)
+    finally:
+        code, _ = bot.stop()
+
+    assert code == 0, bot.output()
+    assert fake.calls_to("chat.postMessage")[0].answered == "truncated"
+    assert_each_item_posted_once(fake, database, ids)
+    report = assert_no_failure(env, [bot])
+    assert [r["status"] for r in report["last_runs"] if r["status"] != "empty"] == ["done"] * 2
 
 
 def test_a_digest_killed_mid_post_is_finished_after_restart_without_repeats(
@@ -246,7 +198,7 @@ def test_a_digest_killed_mid_post_is_finished_after_restart_without_repeats(
     second = start(procs, env, tmp_path / "second.log")
     try:
         second.wait_healthy()
-        settle(fake, shared_db, ids)
+        settle(fake, shared_db, ids, TAKEOVER_TIMEOUT)
     finally:
         code, _ = second.stop()
 

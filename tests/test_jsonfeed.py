@@ -85,13 +85,16 @@ def test_json_is_recognised_by_media_type_or_by_its_first_character() -> None:
     assert not looks_like_json_feed(b"<rss/>", "application/rss+xml")
 
 
-def test_lone_surrogates_are_repaired_in_text_and_make_a_link_bad() -> None:
+def test_lone_surrogates_are_repaired_in_text_and_links() -> None:
     body = json.loads(json_feed(entries(3)))
     body["items"][0]["title"] = "broken \ud800 title"
     body["items"][1]["url"] = "https://example.org/\udfff"
     parsed = parse_feed(json.dumps(body).encode(), FEED, NOW)
-    assert [r.record.article.title for r in parsed.records] == ["broken \ufffd title", "Story 2"]
-    assert len(parsed.bad) == 1 and "cannot be stored" in parsed.bad[0]
+    # Repaired like every other outside text (U+FFFD), so each entry stays usable and storable.
+    articles = [r.record.article for r in parsed.records]
+    assert [a.title for a in articles] == ["broken \ufffd title", "Story 1", "Story 2"]
+    assert articles[1].url == "https://example.org/\ufffd" and parsed.bad == []
+    assert all(a.title.encode("utf-8") and a.url.encode("utf-8") for a in articles)
 
 
 _JSON = st.recursive(

@@ -25,10 +25,11 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "chat_postMessage": {"chat:write"},
     "chat_postEphemeral": {"chat:write"},
     "chat_update": {"chat:write"},
-    "conversations_history": {"channels:history", "groups:history"},
+    "conversations_history": {"channels:history", "groups:history", "im:history"},
     # App Home: is a publication's channel public? (channels:read answers for public
     # channels, groups:read for private ones; without it they would only fail, and hide)
     "conversations_info": {"channels:read", "groups:read"},
+    "conversations_open": {"im:write"},
     "conversations_replies": {"channels:history", "groups:history"},
     "usergroups_users_list": {"usergroups:read"},
     "users_info": {"users:read"},
@@ -59,7 +60,7 @@ def test_manifest_declares_the_app_spec_asks_for(manifest: dict) -> None:
     features, settings = manifest["features"], manifest["settings"]
     assert features["bot_user"]["display_name"]
     assert features["app_home"]["home_tab_enabled"] is True
-    assert features["app_home"]["messages_tab_enabled"] is False
+    assert features["app_home"]["messages_tab_enabled"] is True  # personal digests (§9)
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
     [command] = features["slash_commands"]

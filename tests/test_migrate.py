@@ -45,7 +45,7 @@ def rows(engine: sa.Engine) -> dict[str, list[tuple]]:
     with engine.connect() as conn:
         for name in TABLES:
             columns = [c["name"] for c in sa.inspect(conn).get_columns(name)]
-            shown = [c for c in columns if c != "source"]  # added by 0002
+            shown = [c for c in columns if c not in ("source", "fingerprint")]  # added later
             query = sa.text(f"SELECT {', '.join(shown)} FROM {name}")
             out[name] = sorted(tuple(map(str, r)) for r in conn.execute(query))
     return out

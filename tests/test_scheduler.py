@@ -291,7 +291,7 @@ def test_catching_up_twice_posts_once(tmp_path: Path, fake: FakeSlack, store: St
 
 
 def run_statuses(store: Store) -> list[str]:
-    return [r["status"] for r in store.recent_runs()]
+    return [r["status"] for r in store.runs.recent()]
 
 
 def test_the_scheduler_posts_a_due_digest_once_at_start_up_and_stops_promptly(
@@ -318,7 +318,7 @@ def test_the_scheduler_posts_a_due_digest_once_at_start_up_and_stops_promptly(
     [message] = fake.messages(NEWS)
     assert sorted(message["metadata"]["event_payload"]["items"]) == ids
     assert all(store.is_published(i, NEWS) for i in ids)
-    [run] = store.recent_runs()
+    [run] = store.runs.recent()
     assert run["due_at"] == utc(2026, 11, 27, 9, 0)  # the injected clock's minute
 
 

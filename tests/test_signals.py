@@ -224,7 +224,7 @@ def test_a_signal_is_unique_per_item_user_and_kind_under_concurrency(store: Stor
 
 def test_only_a_single_article_post_names_an_item(store: Store) -> None:
     store.apply_scan(ScanResult(records=records(), bad=[], removed=[]), NOW)
-    run = store.claim_run("digest", NEWS, NOW, NOW)
+    run = store.runs.claim("digest", NEWS, NOW, NOW)
     store.record_publications(["a0", "a1"], NEWS, "1.1", run, NOW)
     store.record_publications(["a2"], NEWS, "2.2", None, NOW)
     assert store.item_posted_at(NEWS, "1.1") is None

@@ -41,12 +41,12 @@ def library(store: Store) -> None:
     ]
     store.apply_scan(ScanResult(records=records, bad=[], removed=[]), NOW - timedelta(days=3))
     day = NOW - timedelta(days=2)
-    run1 = store.claim_run("digest", NEWS, day, day)
+    run1 = store.runs.claim("digest", NEWS, day, day)
     store.record_publications(["ai1", "pol"], NEWS, "1.1", run1, day)
-    store.finish_run(run1, "done", day, posted=2)
-    run2 = store.claim_run("digest", TECH, day, day)
+    store.runs.finish(run1, "done", day, posted=2)
+    run2 = store.runs.claim("digest", TECH, day, day)
     store.record_publications(["ai1", "ai2"], TECH, "2.2", run2, day)
-    store.finish_run(run2, "done", day, posted=2)
+    store.runs.finish(run2, "done", day, posted=2)
     store.record_publications(["pol"], TECH, "3.3", None, day)  # a share
     for user in ("U1", "U2", "U3"):
         store.add_signal("ai1", user, READ, NOW - timedelta(days=1), channel=NEWS)
@@ -190,7 +190,7 @@ def test_a_summary_slack_refuses_fails_visibly(
     fake.fail("chat.postMessage", "error", error="not_in_channel")
     outcome = scheduled_stats(settings, store, make_client(settings), NOW)
     assert outcome and outcome.error == "not_in_channel"
-    [failed] = store.failing_runs()
+    [failed] = store.runs.failing()
     assert (failed["kind"], failed["key"], failed["status"]) == ("stats", STATS, "failed")
 
 

@@ -213,18 +213,18 @@ def test_a_failure_stays_visible_until_its_schedule_succeeds(tmp_path: Path, sto
     """Many other runs later, the failed digest still shows; a good run of it clears it."""
     settings = settings_for(tmp_path)
     t = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-    bad = store.claim_run("digest", "C0NEWS", t, t)
-    store.finish_run(bad, "failed", t, error="C0NEWS: channel_not_found")
+    bad = store.runs.claim("digest", "C0NEWS", t, t)
+    store.runs.finish(bad, "failed", t, error="C0NEWS: channel_not_found")
     for minute in range(1, 13):  # more runs than "Last runs" shows
         when = t.replace(minute=minute)
-        run = store.claim_run("digest", "C0OTHER", when, when)
-        store.finish_run(run, "done", when, posted=1)
+        run = store.runs.claim("digest", "C0OTHER", when, when)
+        store.runs.finish(run, "done", when, posted=1)
 
     failures = collect(settings, store, t.replace(hour=10), for_cli=True)["failures"]
     assert [(f["key"], f["error"]) for f in failures] == [("C0NEWS", "C0NEWS: channel_not_found")]
 
-    fixed = store.claim_run("digest", "C0NEWS", t.replace(hour=11), t.replace(hour=11))
-    store.finish_run(fixed, "done", t.replace(hour=11), posted=3)
+    fixed = store.runs.claim("digest", "C0NEWS", t.replace(hour=11), t.replace(hour=11))
+    store.runs.finish(fixed, "done", t.replace(hour=11), posted=3)
     assert collect(settings, store, t.replace(hour=12), for_cli=True)["failures"] == []
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import islice
@@ -17,7 +16,7 @@ from bot.content.article import APPROVED, REJECTED, BadFile, Provider, ScanResul
 from bot.content.select import candidate_of, rank
 from bot.secret import Secret
 from bot.store.store import Store
-from tests.factories import make_record
+from tests.factories import make_record, run_together
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 TOKEN = "rR2St914goeYAIvzGXF3xdR85t5UR0UgVjGJ7Snj==;QXFjPDPgo96UGEx"
@@ -29,23 +28,6 @@ def scan(store: Store, records=(), bad=(), removed=(), now: datetime = NOW) -> N
 
 def ids(cands) -> list[str]:
     return [c.id for c in cands]
-
-
-def run_together(*calls):
-    """Run the calls in threads released at the same instant; their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(i: int) -> None:
-        barrier.wait()
-        results[i] = calls[i]()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 # ---------------------------------------------------------------- scanning
@@ -209,7 +191,7 @@ def test_database_errors_do_not_echo_the_secured_value(store: Store) -> None:
 
 def test_an_item_is_published_once_per_channel(store: Store) -> None:
     scan(store, [make_record("a"), make_record("b")])
-    run_id = store.claim_run("digest", "C1", NOW, NOW)
+    run_id = store.runs.claim("digest", "C1", NOW, NOW)
 
     assert store.record_publications(["a", "b"], "C1", "111.1", run_id, NOW) == ["a", "b"]
     assert store.record_publications(["b", "a"], "C1", "222.2", None, NOW) == []
@@ -605,38 +587,7 @@ def test_bad_files_limit_and_ping(store: Store) -> None:
     assert store.ping() is None
 
 
-# ---------------------------------------------------------------- runs and start-up
-
-
-def test_a_run_is_claimed_once_across_processes(db_url: str) -> None:
-    first, second = Store(db_url), Store(db_url)
-    try:
-        due = datetime(2024, 5, 1, 9, 0, tzinfo=timezone(timedelta(hours=2)))
-        claims = run_together(
-            lambda: first.claim_run("digest", "C1", due, NOW),
-            lambda: second.claim_run("digest", "C1", due.astimezone(UTC), NOW),
-        )
-        assert sorted(claims, key=lambda c: c is None)[1] is None
-        winner = next(c for c in claims if c is not None)
-        tomorrow = due + timedelta(days=1)
-        # While one run of a channel is in progress, no other may start (any due time).
-        assert second.claim_run("digest", "C1", tomorrow, NOW) is None
-
-        first.finish_run(winner, "ok", NOW + timedelta(seconds=3), posted=4)
-        later = second.claim_run("digest", "C1", tomorrow, NOW + timedelta(days=1))
-        assert later is not None and later != winner
-        second.finish_run(later, "error", NOW + timedelta(days=1), error="not_in_channel")
-        runs = first.recent_runs()
-        assert [(r["status"], r["posted"], r["error"]) for r in runs] == [
-            ("error", 0, "not_in_channel"),
-            ("ok", 4, None),
-        ]
-        assert runs[1]["due_at"] == due and runs[1]["due_at"].tzinfo == UTC
-        assert runs[1]["finished_at"] == NOW + timedelta(seconds=3)
-        assert len(first.recent_runs(limit=1)) == 1
-    finally:
-        first.close()
-        second.close()
+# ---------------------------------------------------------------- start-up
 
 
 def test_stores_starting_together_share_one_schema(db_url: str) -> None:

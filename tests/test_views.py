@@ -26,7 +26,7 @@ from bot.app.listeners.views import (
     validate,
 )
 from bot.content.article import APPROVED
-from bot.publishing.digest import run_review
+from bot.publishing.review import run_review
 from bot.slack.blockkit.messages import ACTION_APPROVE, ACTION_EDIT
 from bot.slack.client import make_client
 

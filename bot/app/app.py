@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from bot.app.answers import Answers
 from bot.app.channels import Channels
 from bot.app.deps import Deps
-from bot.app.listeners import actions, commands, events, shortcuts, signals, views
+from bot.app.listeners import actions, commands, events, follows, shortcuts, signals, views
 from bot.clock import utcnow
 from bot.config import ConfigError, Settings
 from bot.publishing.approvers import Approvers
@@ -29,7 +29,15 @@ log = logging.getLogger(__name__)
 
 APP_NAME = "newsdesk"
 WORKERS = 4  # digests and Slack calls after ack; small: Slack rate limits are the bottleneck
-LISTENER_MODULES: tuple[ModuleType, ...] = (commands, actions, views, events, shortcuts, signals)
+LISTENER_MODULES: tuple[ModuleType, ...] = (
+    commands,
+    actions,
+    views,
+    events,
+    shortcuts,
+    signals,
+    follows,
+)
 # The one wording of this problem: `bot.runtime` reports it before start-up, too.
 NO_SECRET = (
     "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify that requests come from "

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.app.deps import Deps
 from bot.app.home import Published, home_view
 from bot.content.article import Decision
+from bot.publishing.follows import home_topics
 from bot.slack import client as slack
 from bot.slack.blockkit.messages import decided_by, review_message
 from bot.slack.blockkit.mrkdwn import slack_date
@@ -46,8 +47,15 @@ def build_home(deps: Deps, user_id: str, *, notice: str = "") -> dict[str, Any]:
         total = deps.store.counts()["pending_review"]
     published = public_publications(deps)
     tz = deps.settings.timezone
+    topics = home_topics(deps.store, user_id)
     return home_view(
-        pending, published, approver=approver, tz=tz, pending_total=total, notice=notice
+        pending,
+        published,
+        approver=approver,
+        tz=tz,
+        pending_total=total,
+        notice=notice,
+        topics=topics,
     )
 
 

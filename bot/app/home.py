@@ -17,6 +17,7 @@ from bot.slack.blockkit.cards import (
     PROVIDER_MAX,
     SEPARATOR,
     actions_block,
+    button,
     context_block,
     divider_block,
     header_block,
@@ -25,7 +26,12 @@ from bot.slack.blockkit.cards import (
     title_link,
     useful_buttons,
 )
-from bot.slack.blockkit.limits import VIEW_MAX_BLOCKS, text_size
+from bot.slack.blockkit.limits import (
+    ACTIONS_ELEMENTS_MAX,
+    BUTTON_VALUE_MAX,
+    VIEW_MAX_BLOCKS,
+    text_size,
+)
 from bot.slack.blockkit.messages import review_buttons
 from bot.slack.blockkit.mrkdwn import clean, escape_cut, slack_date
 from bot.slack.blockkit.packing import PACK_TEXT_BUDGET, fit_count, join_cards, unique_articles
@@ -47,6 +53,14 @@ PUBLISHED_IN = "in {channel}"
 QUEUE_BLOCK_ID = "home:review:{id}"
 PUBLISHED_BLOCK_ID = "home:published:{n}"
 
+# Topic toggles (SPEC §9): one button per topic; ids are unique within the block.
+FOLLOWS_HEADING = "Your topics"
+FOLLOWS_HINT = "Follow topics to get their best new articles by direct message."
+FOLLOWS_BLOCK_ID = "home:follows"
+ACTION_FOLLOW = "newsdesk_follow"  # + ":<n>"; the button's value is the topic
+ACTION_UNFOLLOW = "newsdesk_unfollow"
+FOLLOWED_MARK, UNFOLLOWED_MARK = "✓ ", "+ "
+
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,30}")
 
 
@@ -58,9 +72,12 @@ def home_view(
     tz: tzinfo,
     pending_total: int | None = None,
     notice: str = "",
+    topics: Sequence[tuple[str, bool]] = (),
 ) -> dict[str, Any]:
-    """The Home tab; `pending_total` counts the whole queue, `notice` is an escaped mrkdwn line."""
+    """The Home tab; `pending_total` counts the whole queue, `notice` is an escaped mrkdwn line,
+    `topics` are (topic, followed) toggles."""
     top = [header_block(HOME_HEADING)] + ([context_block(notice)] if notice else [])
+    top += topic_blocks(topics)
     recent = _published_blocks(published, tz)
     blocks = [*top, *recent]
     if approver:
@@ -69,6 +86,21 @@ def home_view(
         queue = _queue_blocks(pending, total, tz, room, PACK_TEXT_BUDGET - text_size(blocks))
         blocks = [*top, *queue, divider_block(), *recent]
     return {"type": "home", "blocks": blocks}
+
+
+def topic_blocks(topics: Sequence[tuple[str, bool]]) -> list[dict]:
+    """A heading, a hint and one Follow (+) or Unfollow (✓) button per topic."""
+    buttons = []
+    for n, (topic, followed) in enumerate(t for t in topics if len(t[0]) <= BUTTON_VALUE_MAX):
+        action = ACTION_UNFOLLOW if followed else ACTION_FOLLOW
+        label = (FOLLOWED_MARK if followed else UNFOLLOWED_MARK) + clean(topic)
+        style = "primary" if followed else None
+        buttons.append(button(label, f"{action}:{n}", value=topic, style=style))
+    if not buttons:
+        return []
+    elements = buttons[:ACTIONS_ELEMENTS_MAX]
+    actions = {"type": "actions", "block_id": FOLLOWS_BLOCK_ID, "elements": elements}
+    return [header_block(FOLLOWS_HEADING), section_block(FOLLOWS_HINT), actions]
 
 
 # --- the two parts ----------------------------------------------------------------------

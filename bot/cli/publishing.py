@@ -11,7 +11,8 @@ from bot.clock import utcnow
 from bot.config import EXAMPLES_DIR, DigestSettings, Settings
 from bot.content.article import Article
 from bot.content.dates import long_date
-from bot.publishing.digest import preview_digest, preview_review, run_digest, run_review
+from bot.publishing.digest import preview_digest, run_digest
+from bot.publishing.review import preview_review, run_review
 from bot.render import digest_text
 from bot.slack.blockkit.messages import review_message
 from bot.slack.blockkit.packing import digest_messages

@@ -11,7 +11,11 @@ from bot.config import DigestSettings, Settings
 from bot.content.article import Record, ScanResult
 from bot.content.scan import CHUNK, Progress, ScanCounts, scan_chunks
 from bot.cron import cron_trigger
-from bot.publishing.digest import DIGEST, REVIEW, Outcome, run_digest, run_review
+from bot.publishing.claims import DIGEST, REVIEW
+from bot.publishing.digest import run_digest
+from bot.publishing.personal import Round, run_personal
+from bot.publishing.review import run_review
+from bot.publishing.runner import Outcome
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -105,6 +109,17 @@ def scheduled_review(
     return run_review(settings, store, client, now, due_at=due)
 
 
+def scheduled_personal(
+    settings: Settings, store: Store, client: WebClient, now: datetime, should_stop=None
+) -> Round | None:
+    """The personal digests due at `now` (within the grace period), or None."""
+    due = due_time(settings.personal.schedule, settings.timezone, now, _grace(settings))
+    if due is None:
+        return None
+    stop = should_stop or (lambda: False)
+    return run_personal(settings, store, client, now, due_at=due, should_stop=stop)
+
+
 def _grace(settings: Settings) -> timedelta:
     return timedelta(minutes=settings.misfire_grace_minutes)
 
@@ -114,8 +129,14 @@ MISSED_ERROR = "missed while Newsdesk was down (grace period {grace} min)"
 MISSED_LOOKBACK = timedelta(days=7)
 
 
-def catch_up(settings: Settings, store: Store, client: WebClient, now: datetime) -> list[Outcome]:
-    """At start-up: run what was due within the grace period; report older misses."""
+def catch_up(
+    settings: Settings, store: Store, client: WebClient, now: datetime, should_stop=None
+) -> list[Outcome]:
+    """At start-up: run what was due within the grace period; report older misses.
+
+    Personal digests due within the grace period are finished too (people already served
+    are skipped at the cost of one query).
+    """
     outcomes = []
     for digest in settings.digests:
         _report_missed(settings, store, DIGEST, digest.channel, digest.schedule, now)
@@ -124,6 +145,7 @@ def catch_up(settings: Settings, store: Store, client: WebClient, now: datetime)
         review = settings.review
         _report_missed(settings, store, REVIEW, review.channel, review.schedule, now)
         outcomes.append(scheduled_review(settings, store, client, now))
+    scheduled_personal(settings, store, client, now, should_stop)
     return [o for o in outcomes if o is not None]
 
 
@@ -131,15 +153,15 @@ def _report_missed(
     settings: Settings, store: Store, kind: str, key: str, cron: str, now: datetime
 ) -> None:
     """Record (once) a run that fell due while the bot was down and is now too old to run."""
-    last = store.last_due(kind, key)
+    last = store.runs.last_due(kind, key)
     cutoff = now - _grace(settings)
     if last is None or last >= cutoff:
         return  # never ran here before, or nothing fell due outside the grace period
     missed = due_time(cron, settings.timezone, cutoff, min(cutoff - last, MISSED_LOOKBACK))
     if missed is None or missed <= last:
         return
-    run_id = store.claim_run(kind, key, missed, now)
+    run_id = store.runs.claim(kind, key, missed, now)
     if run_id is not None:
         error = MISSED_ERROR.format(grace=settings.misfire_grace_minutes)
-        store.finish_run(run_id, MISSED, now, error=error)
+        store.runs.finish(run_id, MISSED, now, error=error)
         log.warning("%s for %s due %s was %s", kind, key, missed.isoformat(), error)

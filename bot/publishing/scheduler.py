@@ -9,6 +9,7 @@ two processes (or a restart) firing the same schedule post once.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -21,7 +22,13 @@ from bot.clock import utcnow
 from bot.config import DigestSettings, Settings
 from bot.cron import cron_trigger
 from bot.publishing.feeds import feed_client, poll_due
-from bot.publishing.jobs import catch_up, rescan, scheduled_digest, scheduled_review
+from bot.publishing.jobs import (
+    catch_up,
+    rescan,
+    scheduled_digest,
+    scheduled_personal,
+    scheduled_review,
+)
 from bot.publishing.weekly import scheduled_stats
 from bot.store.store import Store
 
@@ -40,6 +47,7 @@ class Scheduler:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.settings, self.store, self.client, self.clock = settings, store, client, clock
+        self._stopping = threading.Event()  # a personal round stops between people
         self._feed_client = feed_client() if settings.feeds else None
         self._scheduler = BackgroundScheduler(
             timezone=settings.timezone,
@@ -59,6 +67,7 @@ class Scheduler:
             self._add(self._digest, self._cron(digest.schedule), f"digest:{digest.channel}", digest)
         if settings.review:
             self._add(self._review, self._cron(settings.review.schedule), "review")
+        self._add(self._personal, self._cron(settings.personal.schedule), "personal")
         if self._feed_client is not None:
             self._add(self._feeds, IntervalTrigger(minutes=1), "feeds")
         if settings.stats:
@@ -68,6 +77,7 @@ class Scheduler:
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop; with `wait`, a digest being posted finishes first (no half-posted digest)."""
+        self._stopping.set()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
         if self._feed_client is not None:
@@ -93,6 +103,10 @@ class Scheduler:
         now = self.clock()
         _guarded("review", scheduled_review, self.settings, self.store, self.client, now)
 
+    def _personal(self) -> None:
+        now, stop = self.clock(), self._stopping.is_set
+        _guarded("personal", scheduled_personal, self.settings, self.store, self.client, now, stop)
+
     def _feeds(self) -> None:
         if self._feed_client is not None:
             now = self.clock()
@@ -106,7 +120,8 @@ class Scheduler:
         # Read the content folder and feeds first, so runs caught up on start see today's.
         self._rescan()
         self._feeds()
-        _guarded("catch-up", catch_up, self.settings, self.store, self.client, self.clock())
+        args = (self.settings, self.store, self.client, self.clock(), self._stopping.is_set)
+        _guarded("catch-up", catch_up, *args)
         self._stats()  # a summary that fell due within the grace period
 
 

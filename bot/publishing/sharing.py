@@ -1,8 +1,11 @@
 """Sharing one article's card in a channel: `/newsdesk share ID` and the Share button.
 
 Runs after the ack (it may call Slack twice: the approver check and the post) and returns
-what to tell the user, privately. An item is shared at most once per channel; in review
-mode (SPEC §3) only approved items may be shared, except by approvers.
+what to tell the user, privately. An item is shared at most once per channel: the share is
+recorded before the post (claimed, posted, then its ts recorded; released if Slack refused
+it), so a double click posts once. Only items present in the library and not
+`published: true` upstream can be shared; in review mode (SPEC §3) only approved items,
+except by approvers.
 """
 
 from __future__ import annotations
@@ -13,10 +16,10 @@ from datetime import datetime
 from typing import Protocol
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.publishing.approvers import Approvers
+from bot.publishing.posting import POST_ERRORS
 from bot.slack.blockkit.cards import card_message
 from bot.slack.blockkit.mrkdwn import clean, escape, escape_cut
 from bot.slack.client import error_code, post
@@ -35,7 +38,11 @@ NOT_APPROVED = (
     "shared (approvers may share any). Nothing was posted."
 )
 INVITE_HINT = "I can't post in this channel. Invite me first (`/invite @Newsdesk`), then try again."
-SHARE_FAILED = "Sharing failed: Slack said `{error}`."
+SHARE_FAILED = "Sharing failed: Slack said `{error}`. Nothing was posted; you can try again."
+NOT_PRESENT = "“{title}” is no longer in the library, so it cannot be shared. Nothing was posted."
+PUBLISHED_UPSTREAM = (
+    "“{title}” is marked `published: true` upstream, so it is not shared again. Nothing was posted."
+)
 
 
 class SharingDeps(Protocol):
@@ -63,19 +70,26 @@ def share_article(deps: SharingDeps, channel_id: str, user_id: str, item_id: str
     if refusal:
         log.info("share of %s in %s by %s refused", item_id, channel_id, user_id)
         return refusal.format(title=title, channel=channel_id)
+    if not deps.store.shares.claim(item_id, channel_id, deps.clock()):
+        return ALREADY_SHARED.format(title=title, channel=channel_id)  # a click just before
     try:
         ts = post(deps.client, channel_id, card_message(article, deps.settings.timezone))
-    except SlackApiError as error:
+    except POST_ERRORS as error:
+        deps.store.shares.release(item_id, channel_id)
         code = error_code(error)
         log.warning("share of %s in %s failed: %s", item_id, channel_id, code)
         return INVITE_HINT if code in NOT_MEMBER else SHARE_FAILED.format(error=escape(code))
-    deps.store.record_publications([item_id], channel_id, ts, None, deps.clock())
+    deps.store.shares.posted(item_id, channel_id, ts)
     log.info("%s shared %s in %s", user_id, item_id, channel_id)
     return SHARED.format(title=title, channel=channel_id)
 
 
 def refusal_of(deps: SharingDeps, channel_id: str, user_id: str, item_id: str) -> str | None:
     """Why this share may not happen (a template with {title} and {channel}), or None."""
+    if not deps.store.is_present(item_id):
+        return NOT_PRESENT
+    if deps.store.article(item_id, edited=False).published:  # type: ignore[union-attr]
+        return PUBLISHED_UPSTREAM
     if deps.store.is_published(item_id, channel_id):
         return ALREADY_SHARED
     if deps.settings.review is None:

@@ -16,8 +16,9 @@ from slack_sdk.errors import SlackClientError
 from bot.config import Settings
 from bot.publishing.charts import report_message
 from bot.publishing.claims import STATS, Busy, claim
-from bot.publishing.digest import Outcome, find_posted
 from bot.publishing.jobs import due_time
+from bot.publishing.posting import find_posted
+from bot.publishing.runner import Outcome
 from bot.publishing.stats import DEFAULT_DAYS, collect_stats
 from bot.slack.client import error_code, post, posting_client
 from bot.store.store import Store
@@ -71,6 +72,6 @@ def run_stats(
         outcome.error = error_code(error)
     status = "failed" if outcome.error else "done"
     error_line = f"{channel}: {outcome.error}" if outcome.error else None
-    store.finish_run(run_id, status, now, posted=len(outcome.posted), error=error_line)
+    store.runs.finish(run_id, status, now, posted=len(outcome.posted), error=error_line)
     log.log(logging.ERROR if outcome.error else logging.INFO, "%s", outcome)
     return outcome

@@ -9,10 +9,12 @@ rather than lose the post.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from http.client import HTTPException
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -30,6 +32,7 @@ TIMEOUT_SECONDS = 15
 RATE_LIMIT_RETRIES = 5
 SERVER_ERROR_RETRIES = 3
 CONNECTION_RETRIES = 3
+NON_JSON = "Received a response in a non-JSON format"  # slack_sdk's words for such a body
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -63,6 +66,48 @@ def posting_client(client: WebClient) -> WebClient:
         timeout=client.timeout,
         retry_handlers=handlers,
     )
+
+
+def unreadable(error: Exception) -> bool:
+    """Did Slack answer with something we cannot read (a body cut short, not JSON at all)?
+
+    slack_sdk raises the JSON error itself for a body that starts like JSON, and wraps any
+    other one in a SlackApiError: either way the request reached Slack and may have worked.
+    """
+    if isinstance(error, (ValueError, HTTPException)):
+        return True
+    if isinstance(error, SlackApiError) and isinstance(error.response.data, dict):
+        return str(error.response.data.get("error", "")).startswith(NON_JSON)
+    return False
+
+
+def ambiguous(error: Exception) -> bool:
+    """Could a request that failed this way have been carried out by Slack anyway?"""
+    if unreadable(error):
+        return True
+    if isinstance(error, SlackApiError):
+        return error.response.status_code >= 500
+    return isinstance(error, (SlackClientError, OSError))  # connection errors and timeouts
+
+
+@dataclass(frozen=True, slots=True)
+class Poster:
+    """Who this bot is in Slack (auth.test): only its own messages count as its posts."""
+
+    user_id: str
+    bot_id: str
+
+    def wrote(self, message: dict[str, Any]) -> bool:
+        """Was `message` posted by this bot (not by another app or person reusing our tags)?"""
+        if message.get("bot_id"):
+            return message["bot_id"] == self.bot_id
+        return bool(self.user_id) and message.get("user") == self.user_id
+
+
+def whoami(client: WebClient) -> Poster:
+    """This bot's identity, from auth.test."""
+    answer = client.auth_test()
+    return Poster(str(answer.get("user_id") or ""), str(answer.get("bot_id") or ""))
 
 
 def image_failed(error: SlackApiError) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Select, Table
+from sqlalchemy import Connection, Select, Table
 
 from bot.content.article import APPROVED, REJECTED
 from bot.store.tables import PRESENT, RANK, bad_files, decisions, items, publications, review_posts
@@ -22,12 +22,27 @@ CANDIDATE_COLUMNS = (
 )
 
 ARTICLE_COLUMNS = (items.c.data, decisions.c.decision, decisions.c.title, decisions.c.excerpt)
-WITH_DECISION = items.outerjoin(decisions, decisions.c.item_id == items.c.id)
+# A decision or a review post is about one version of the item (SPEC §3 "Decisions bind
+# content"): only those of the item's current fingerprint are in force.
+DECISION_IN_FORCE = (decisions.c.item_id == items.c.id) & (
+    decisions.c.fingerprint == items.c.fingerprint
+)
+WITH_DECISION = items.outerjoin(decisions, DECISION_IN_FORCE)
+SENT_AS_IS = (review_posts.c.item_id == items.c.id) & (
+    review_posts.c.fingerprint == items.c.fingerprint
+)
+
+
+def current_fingerprint(conn: Connection, item_id: str) -> str | None:
+    """The fingerprint of the item's current content; None for an unknown item."""
+    return conn.scalar(sa.select(items.c.fingerprint).where(items.c.id == item_id))
 
 
 def exists_for(table: Table, *where: Any) -> Any:
-    """EXISTS a row of `table` (review_posts, decisions, publications) for the current item."""
-    return sa.exists().where(table.c.item_id == items.c.id, *where)
+    """EXISTS a row of `table` (review_posts, decisions, publications) for the current item,
+    for its current content where the table is bound to content (decisions, review posts)."""
+    bound = [table.c.fingerprint == items.c.fingerprint] if "fingerprint" in table.c else []
+    return sa.exists().where(table.c.item_id == items.c.id, *bound, *where)
 
 
 def candidate_query(
@@ -46,7 +61,7 @@ def candidate_query(
         # An IN list, not EXISTS: SQLite tests it on the rank index itself (it holds the id),
         # so walking past thousands of unapproved items costs no subquery for each.
         approved = sa.select(decisions.c.item_id).where(decisions.c.decision == APPROVED)
-        stmt = stmt.where(items.c.id.in_(approved))
+        stmt = stmt.where(items.c.id.in_(approved), exists_for(decisions))
     if not_sent_for_review:
         stmt = stmt.where(~exists_for(review_posts))
     return stmt.order_by(*RANK)
@@ -62,25 +77,29 @@ def count_columns() -> list[Any]:
     ~0.1 s on PostgreSQL right after a bulk load, before autovacuum.
     """
     pickable = (PRESENT, items.c.source_published == sa.false())
+    in_force = _item_is(decisions, items.c.fingerprint == decisions.c.fingerprint)
     taken = sa.union(
         sa.select(publications.c.item_id),
-        sa.select(decisions.c.item_id).where(decisions.c.decision == REJECTED),
+        sa.select(decisions.c.item_id).where(decisions.c.decision == REJECTED, in_force),
     ).subquery()
     present, unpublished = totals_columns()
     queries = {
         "published": sa.select(sa.func.count(publications.c.item_id.distinct())),
         "pending_review": _count(
             review_posts,
-            _item_is(review_posts, PRESENT),
-            ~sa.exists().where(decisions.c.item_id == review_posts.c.item_id),
+            _item_is(review_posts, PRESENT, items.c.fingerprint == review_posts.c.fingerprint),
+            ~sa.exists().where(
+                decisions.c.item_id == review_posts.c.item_id,
+                decisions.c.fingerprint == review_posts.c.fingerprint,
+            ),
         ),
         "approved_unpublished": _count(
             decisions,
             decisions.c.decision == APPROVED,
-            _item_is(decisions, *pickable),
+            _item_is(decisions, *pickable, items.c.fingerprint == decisions.c.fingerprint),
             ~sa.exists().where(publications.c.item_id == decisions.c.item_id),
         ),
-        "rejected": _count(decisions, decisions.c.decision == REJECTED),
+        "rejected": _count(decisions, decisions.c.decision == REJECTED, in_force),
         "bad_files": _count(bad_files),
     }
     columns = {"items": present, "unpublished": unpublished}  # minus the `taken` ones, below

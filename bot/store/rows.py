@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from bot.content.article import APPROVED, Article, Record
+from bot.content.article import APPROVED, Article, Decision, Record
 from bot.content.select import Candidate, candidate_of
+from bot.store.fingerprint import of_article
 
 
 def item_row(rec: Record, now: datetime) -> dict[str, Any]:
@@ -39,6 +40,7 @@ def item_row(rec: Record, now: datetime) -> dict[str, Any]:
         "search_text": "\n".join(searchable).casefold(),
         "first_seen": now,
         "updated_at": now,
+        "fingerprint": of_article(art),
     }
 
 
@@ -48,6 +50,11 @@ def article_of(row: Row[Any], edited: bool) -> Article:
     if not edited or row.decision != APPROVED:
         return art
     return art.edited(row.title, row.excerpt)
+
+
+def decision_of(row: Row[Any]) -> Decision:
+    """The Decision of a decisions row (its fingerprint is the store's business)."""
+    return Decision(**{k: v for k, v in row._mapping.items() if k != "fingerprint"})
 
 
 def candidate_of_row(row: Row[Any]) -> Candidate:

@@ -31,9 +31,18 @@ from bot.store import migrate
 from bot.store import sql as db
 from bot.store import suggestions as suggested
 from bot.store.ingest import store_scan
-from bot.store.queries import ARTICLE_COLUMNS, WITH_DECISION, candidate_query, count_columns
-from bot.store.rows import article_of, candidate_of_row
-from bot.store.runs import RunLog
+from bot.store.queries import (
+    ARTICLE_COLUMNS,
+    DECISION_IN_FORCE,
+    SENT_AS_IS,
+    WITH_DECISION,
+    candidate_query,
+    count_columns,
+    current_fingerprint,
+)
+from bot.store.rows import article_of, candidate_of_row, decision_of
+from bot.store.runs import RunLedger, new_owner_id
+from bot.store.shares import Shares
 from bot.store.signals import SignalLog
 from bot.store.suggestions import Whereabouts
 from bot.store.tables import (
@@ -50,13 +59,18 @@ from bot.store.tables import bad_files as bad_table
 
 log = logging.getLogger(__name__)
 
+
 _STREAM_BATCH = 64  # rows fetched at a time by candidates()
 
 
-class Store(RunLog, SignalLog):
-    """All persistent state of Newsdesk, behind intention-named methods."""
+class Store(SignalLog):
+    """All persistent state of Newsdesk, behind intention-named methods.
 
-    def __init__(self, url: str) -> None:
+    `owner` names this process on the runs it claims (`store.runs`); by default a fresh id
+    per Store, which a process opens once at start.
+    """
+
+    def __init__(self, url: str, *, owner: str | None = None) -> None:
         self.engine = db.make_engine(url)
         self._writer = db.writer(self.engine)
         self._commits = itertools.count()
@@ -64,6 +78,8 @@ class Store(RunLog, SignalLog):
         # Every commit through this store (any write, whoever makes it) moves `generation`.
         sa.event.listen(self.engine, "commit", self._committed)
         migrate.upgrade(self.engine)
+        self.runs = RunLedger(self.engine, self._writer, owner or new_owner_id())
+        self.shares = Shares(self._writer)
 
     @property
     def generation(self) -> int:
@@ -137,6 +153,11 @@ class Store(RunLog, SignalLog):
                     found[art.id] = art
         return [found[i] for i in ids if i in found]
 
+    def is_present(self, item_id: str) -> bool:
+        """Is the item in the library now (its file is there and valid)?"""
+        with self.engine.connect() as conn:
+            return bool(conn.scalar(select(items.c.present).where(items.c.id == item_id)))
+
     def secured(self, item_id: str) -> Secret | None:
         """The upstream token of an item: the one way to read it back."""
         with self.engine.connect() as conn:
@@ -185,7 +206,10 @@ class Store(RunLog, SignalLog):
             joined = publications.join(items, items.c.id == publications.c.item_id)
             stmt = stmt.select_from(joined).where(publications.c.channel == channel)
         else:
-            queued = select(publications.c.item_id).union(select(review_posts.c.item_id))
+            sent = review_posts.join(items, SENT_AS_IS)  # an item changed since is not queued
+            queued = select(publications.c.item_id).union(
+                select(review_posts.c.item_id).select_from(sent)
+            )
             stmt = stmt.where(items.c.id.in_(queued))
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
@@ -193,17 +217,29 @@ class Store(RunLog, SignalLog):
 
     # ------------------------------------------------------------ review
 
-    def mark_sent_for_review(self, item_id: str, channel: str, ts: str, now: datetime) -> bool:
-        """Record the review post of an item; False when it had been sent already."""
+    def mark_sent_for_review(
+        self, item_id: str, channel: str, ts: str, now: datetime, fingerprint: str | None = None
+    ) -> bool:
+        """Record the review post of an item's content (`fingerprint`, default: the current
+        one); False when that content had been sent already."""
         row = {"item_id": item_id, "channel": channel, "ts": ts, "sent_at": now}
         with self._writer.begin() as conn:
-            return db.insert_ignore(conn, review_posts, row, ["item_id"])
+            row["fingerprint"] = fingerprint or current_fingerprint(conn, item_id) or ""
+            return db.insert_ignore(conn, review_posts, row, ["item_id", "fingerprint"])
 
     def review_post(self, item_id: str) -> tuple[str, str] | None:
+        """(channel, ts) of the item's latest review post."""
         stmt = select(review_posts.c.channel, review_posts.c.ts)
+        stmt = stmt.where(review_posts.c.item_id == item_id).order_by(review_posts.c.sent_at.desc())
         with self.engine.connect() as conn:
-            row = conn.execute(stmt.where(review_posts.c.item_id == item_id)).first()
+            row = conn.execute(stmt).first()
         return None if row is None else (row.channel, row.ts)
+
+    def shown_in(self, channel: str, ts: str) -> str | None:
+        """The fingerprint of the content the review post (channel, ts) showed, if it is one."""
+        where = (review_posts.c.channel == channel) & (review_posts.c.ts == ts)
+        with self.engine.connect() as conn:
+            return conn.scalar(select(review_posts.c.fingerprint).where(where))
 
     def decide(
         self,
@@ -214,28 +250,42 @@ class Store(RunLog, SignalLog):
         *,
         title: str | None = None,
         excerpt: str | None = None,
+        seen: str | None = None,
     ) -> tuple[Decision, bool]:
-        """Decide unless a decision stands: (the standing decision, True if this call made it)."""
+        """Decide on the content the approver saw (`seen`, a fingerprint; default: the
+        current content) unless a decision on it stands: (that decision, True if new)."""
         if decision not in (APPROVED, REJECTED):
             raise ValueError(f"unknown decision {decision!r}")
         row = dict(item_id=item_id, decision=decision, user_id=user_id, decided_at=now)
         row.update(title=title, excerpt=excerpt)
         with self._writer.begin() as conn:
+            row["fingerprint"] = seen or current_fingerprint(conn, item_id)
+            if row["fingerprint"] is None:
+                raise KeyError(f"unknown item {item_id!r}")
             made = db.try_insert(conn, decisions, row) is not None
-            stored = conn.execute(select(decisions).where(decisions.c.item_id == item_id)).first()
+            key = (decisions.c.item_id == item_id) & (decisions.c.fingerprint == row["fingerprint"])
+            stored = conn.execute(select(decisions).where(key)).first()
         if stored is None:  # the insert failed on the foreign key, not on a rival decision
             raise KeyError(f"unknown item {item_id!r}")
         log.info("decision on %s: %s (new: %s)", item_id, stored.decision, made)
-        return Decision(**stored._mapping), made
+        return decision_of(stored), made
 
     def decision(self, item_id: str) -> Decision | None:
+        """The decision in force: the one on the item's current content."""
+        stmt = select(decisions).select_from(items.join(decisions, DECISION_IN_FORCE))
         with self.engine.connect() as conn:
-            row = conn.execute(select(decisions).where(decisions.c.item_id == item_id)).first()
-        return None if row is None else Decision(**row._mapping)
+            row = conn.execute(stmt.where(items.c.id == item_id)).first()
+        return None if row is None else decision_of(row)
+
+    def decision_history(self, item_id: str) -> list[Decision]:
+        """Every decision ever taken on the item, stale ones included, oldest first."""
+        stmt = select(decisions).where(decisions.c.item_id == item_id)
+        with self.engine.connect() as conn:
+            return [decision_of(r) for r in conn.execute(stmt.order_by(decisions.c.decided_at))]
 
     def pending_review(self, limit: int = 50) -> list[Article]:
         """Present items sent for review and not decided yet, oldest post first."""
-        joined = WITH_DECISION.join(review_posts, review_posts.c.item_id == items.c.id)
+        joined = WITH_DECISION.join(review_posts, SENT_AS_IS)
         stmt = select(*ARTICLE_COLUMNS).select_from(joined).where(PRESENT)
         stmt = stmt.where(decisions.c.item_id.is_(None))
         stmt = stmt.order_by(review_posts.c.sent_at, items.c.id)
@@ -266,7 +316,7 @@ class Store(RunLog, SignalLog):
         """(article, channel, ts, when) of the latest publications, newest first."""
         joined = WITH_DECISION.join(publications, publications.c.item_id == items.c.id)
         pub = (publications.c.channel, publications.c.ts, publications.c.published_at)
-        stmt = select(*ARTICLE_COLUMNS, *pub).select_from(joined)
+        stmt = select(*ARTICLE_COLUMNS, *pub).select_from(joined).where(publications.c.ts != "")
         stmt = stmt.order_by(publications.c.published_at.desc(), items.c.id).limit(limit)
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()

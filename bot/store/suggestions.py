@@ -18,7 +18,8 @@ from sqlalchemy import Connection, select
 from bot.content.article import Decision, Record
 from bot.store import sql as db
 from bot.store import totals
-from bot.store.rows import item_row
+from bot.store.queries import DECISION_IN_FORCE
+from bot.store.rows import decision_of, item_row
 from bot.store.tables import SUGGESTION, decisions, items, publications, review_posts
 
 
@@ -56,8 +57,10 @@ def find_link(conn: Connection, keys: Sequence[str]) -> Whereabouts | None:
 
 def _whereabouts(conn: Connection, item_id: str, data: str) -> Whereabouts:
     sent = select(review_posts.c.channel, review_posts.c.sent_at)
-    review = conn.execute(sent.where(review_posts.c.item_id == item_id)).first()
-    decided = conn.execute(select(decisions).where(decisions.c.item_id == item_id)).first()
+    sent = sent.where(review_posts.c.item_id == item_id).order_by(review_posts.c.sent_at.desc())
+    review = conn.execute(sent).first()
+    in_force = select(decisions).select_from(items.join(decisions, DECISION_IN_FORCE))
+    decided = conn.execute(in_force.where(items.c.id == item_id)).first()
     pubs = conn.execute(
         select(publications.c.channel, publications.c.published_at)
         .where(publications.c.item_id == item_id)
@@ -67,6 +70,6 @@ def _whereabouts(conn: Connection, item_id: str, data: str) -> Whereabouts:
         item_id=item_id,
         title=str(json.loads(data).get("title", "")),
         review=(review.channel, review.sent_at) if review else None,
-        decision=Decision(**decided._mapping) if decided else None,
+        decision=decision_of(decided) if decided else None,
         publications=tuple((p.channel, p.published_at) for p in pubs),
     )

@@ -68,6 +68,8 @@ items = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     # Where the item came from (SOURCES); content scans look only at file items.
     Column("source", sa.String(16), nullable=False, server_default=FILE),
+    # Of the content an approver sees (see review_posts below).
+    Column("fingerprint", sa.String(64), nullable=False, server_default=""),
 )
 
 PRESENT = items.c.present == sa.true()
@@ -101,10 +103,16 @@ bad_files = Table(
     Column("seen_at", UTCDateTime, nullable=False),
 )
 
+# Decisions bind content (SPEC §3): a review post and a decision are about one version of
+# an item, named by its fingerprint (bot/store/fingerprint.py: URL, title, excerpt, image).
+# One of each per (item, version); those of older versions stay as history.
+FINGERPRINT = sa.String(64)
+
 review_posts = Table(
     "review_posts",
     metadata,
     Column("item_id", sa.String(255), sa.ForeignKey("items.id"), primary_key=True),
+    Column("fingerprint", FINGERPRINT, primary_key=True),
     Column("channel", sa.String(64), nullable=False),
     Column("ts", sa.String(64), nullable=False),
     Column("sent_at", UTCDateTime, nullable=False, index=True),
@@ -114,6 +122,7 @@ decisions = Table(
     "decisions",
     metadata,
     Column("item_id", sa.String(255), sa.ForeignKey("items.id"), primary_key=True),
+    Column("fingerprint", FINGERPRINT, primary_key=True),
     Column("decision", sa.String(16), nullable=False),
     Column("user_id", sa.String(64), nullable=False),
     Column("decided_at", UTCDateTime, nullable=False),
@@ -159,6 +168,28 @@ runs = Table(
         sqlite_where=sa.text("status = 'running'"),
         postgresql_where=sa.text("status = 'running'"),
     ),
+)
+
+# --- Follows and personal digests (SPEC §9): who follows which topic, and every item each
+# person was sent by direct message, so nobody gets the same article twice.
+follows = Table(
+    "follows",
+    metadata,
+    Column("user_id", sa.String(64), primary_key=True),
+    # sha256 of the folded topic (bot.content.ranking.fold_topic): "AI" and "ai" are one follow.
+    Column("topic_key", sa.String(64), primary_key=True),
+    Column("topic", sa.Text, nullable=False),  # as the library spells it
+    Column("followed_at", UTCDateTime, nullable=False),
+)
+
+personal_sends = Table(
+    "personal_sends",
+    metadata,
+    Column("user_id", sa.String(64), primary_key=True),
+    Column("item_id", sa.String(255), sa.ForeignKey("items.id"), primary_key=True),
+    Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), index=True),
+    Column("ts", sa.String(64), nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False),
 )
 
 # ---------------------------------------------------------------- feeds (SPEC §8)

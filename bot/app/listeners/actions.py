@@ -96,7 +96,11 @@ def decide_click(deps: Deps, click: Click, verdict: str) -> None:
     if not _may_review(deps, click):
         return
     try:
-        decision, made = deps.store.decide(click.item_id, verdict, click.user_id, deps.clock())
+        # Bound to what the clicked card showed (a stale card's verdict is not in force).
+        seen = deps.store.shown_in(*click.message) if click.message else None
+        decision, made = deps.store.decide(
+            click.item_id, verdict, click.user_id, deps.clock(), seen=seen
+        )
     except KeyError:
         tell(deps, click, GONE)
         return

@@ -19,9 +19,11 @@ from slack_bolt import Ack, App, Respond
 
 from bot.app.deps import Deps
 from bot.config import DigestSettings, Settings
+from bot.publishing import follows
 from bot.publishing.charts import report_message
-from bot.publishing.digest import run_digest, run_review
+from bot.publishing.digest import run_digest
 from bot.publishing.explain import explained_preview
+from bot.publishing.review import run_review
 from bot.publishing.sharing import ECHO_MAX, NO_ARTICLE, share_article
 from bot.publishing.stats import DEFAULT_DAYS, MAX_DAYS, collect_stats
 from bot.slack.blockkit.cards import Message
@@ -51,6 +53,9 @@ HELP = "\n".join(
         "• `/newsdesk review` send the next articles for review now (approvers)",
         "• `/newsdesk status` counts, bad files, last and next runs",
         "• `/newsdesk stats [days]` what readers read and found useful (default 7 days)",
+        "• `/newsdesk follow TOPIC` a personal digest of that topic by direct message",
+        "• `/newsdesk unfollow TOPIC` stop following a topic",
+        "• `/newsdesk following` the topics you follow",
     ]
 )
 UNKNOWN = "I don't know `{text}`.\n"
@@ -232,6 +237,20 @@ def _stats(deps: Deps, req: Request) -> Reply:
     return Reply(report_message(report))
 
 
+def _follow(deps: Deps, req: Request) -> Reply:
+    now = deps.clock()
+    return Reply(_text(follows.follow(deps.settings, deps.store, req.user, req.args, now)))
+
+
+def _unfollow(deps: Deps, req: Request) -> Reply:
+    return Reply(_text(follows.unfollow(deps.store, req.user, req.args)))
+
+
+def _following(deps: Deps, req: Request) -> Reply:
+    now = deps.clock()
+    return Reply(_text(follows.following(deps.settings, deps.store, req.user, now)))
+
+
 SUBCOMMANDS: dict[str, Callable[[Deps, Request], Reply]] = {
     "help": _help,
     "next": _next,
@@ -242,6 +261,9 @@ SUBCOMMANDS: dict[str, Callable[[Deps, Request], Reply]] = {
     "review": _review,
     "status": _status,
     "stats": _stats,
+    "follow": _follow,
+    "unfollow": _unfollow,
+    "following": _following,
 }
 
 

@@ -1,7 +1,7 @@
 """Item totals: the present and pickable item counts `status` shows, kept in one row.
 
-Revision ID: 0005_h5
-Revises: 0004_h8
+Revision ID: 0007_h5
+Revises: 0006_h2
 
 Counting 100,000 items took ~0.1 s on PostgreSQL right after a bulk load (until autovacuum
 had run). The row starts from the items already stored, and every later write to `items`
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_h5"
-down_revision = "0004_h8"
+revision = "0007_h5"
+down_revision = "0006_h2"
 branch_labels = None
 depends_on = None
 
