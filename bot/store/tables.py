@@ -77,7 +77,7 @@ FROM_FILES = items.c.source == FILE
 RANK = (items.c.quality.desc(), items.c.heat.desc(), items.c.published_ts.desc(), items.c.id)
 # Equality on `present`, then exactly the ranking order: candidates() reads it in order.
 sa.Index("ix_items_rank", items.c.present, *RANK)
-# Store.counts() counts present and pickable items on this index alone.
+# Present and pickable items (Store.counts() now reads them from item_totals, below).
 sa.Index("ix_items_state", items.c.present, items.c.source_published)
 
 # How many present items carry each topic, kept by Store.apply_scan in the scan's
