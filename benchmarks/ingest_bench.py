@@ -7,17 +7,24 @@ shared and noisy):
 
 1. Cold ingest of `--records` generated files (page cache warmed first, for both):
    baseline = python-frontmatter + `ftfy.fix_text` on every string (nested ones too);
-   Newsdesk = `scan` + `Store(sqlite).apply_scan` (repair, validation, storing);
-   and Newsdesk parse-only (`scan` alone), to show where the time goes. The three run
-   interleaved, subfolder by subfolder in rotating order; then one whole-folder Newsdesk
-   ingest gives the peak memory and the store for the rescan.
-2. Rescan with nothing changed: `file_index` + `scan(root, known)` + `apply_scan`.
+   Newsdesk = `bot.publishing.jobs.rescan` into a fresh SQLite store, as a cold start runs
+   it (repair, validation, storing, streamed a chunk per transaction); and Newsdesk
+   parse-only (`scan` alone), to show where the time goes. The three run interleaved,
+   subfolder by subfolder in rotating order; then one whole-folder Newsdesk ingest gives
+   the peak memory and the store for the rescan.
+2. Rescan with nothing changed: `rescan` again (`file_index`, the walk, no write).
 3. Picking a 10-item digest from a `--store-items` store (SQLite, then PostgreSQL in a
    fresh schema when the server answers): `taken_keys` + `pick(candidates(...))` +
    `articles(ids)`, median and p95, with no cap, a biting per-provider cap and a topic.
    The store's channel already published its 1,000 best items and rejected the next 100.
+   Right after the bulk load (before any ANALYZE or autovacuum) `Store.counts()`, what
+   `status` shows, is timed too.
 4. Resident memory: peak during ingest, and of the process holding the big store open
    after the pick (measured in a fresh child process, so ingest leftovers don't count).
+5. Cold `newsdesk status` (a real process, fresh SQLite store) over `--cold` libraries
+   (default 100,000 and 300,000 files): peak RSS and time from /usr/bin/time -f %M. The largest is
+   generated once under `--cold-root` (the others are hard links to its first files) and
+   deleted at the end unless `--keep-cold` (then the next run reuses it).
 
 Not a test: it prints a table and exits 0. Corpora and databases live in a temp dir.
 """
@@ -32,7 +39,9 @@ import itertools
 import multiprocessing
 import os
 import random
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,10 +58,11 @@ import ftfy
 import yaml
 from gen_records import REFERENCE_NOW, generate, record_fields
 
-from bot.config import Policy
+from bot.config import Policy, Settings, load_settings
 from bot.content.article import REJECTED, Article, Image, Provider, Record, Related, ScanResult
-from bot.content.scan import scan
+from bot.content.scan import ScanCounts, scan
 from bot.content.select import pick
+from bot.publishing.jobs import rescan
 from bot.secret import Secret
 from bot.store.store import Store
 
@@ -64,6 +74,7 @@ BUILD_CHUNK = 5_000
 RESCANS = 5
 WARMUP = 3
 TARGET_RATIO, TARGET_RESCAN, TARGET_PICK_MS = 2.0, 50_000, 50.0
+TARGET_COUNTS_MS, TARGET_COLD_MIB = 20.0, 150.0
 TARGET_RATIO_TEXT = f">= {TARGET_RATIO:g}x"
 # What the baseline's whole-file retry must not "fix": quotes and entities are YAML syntax.
 KEEP_SYNTAX = {"uncurl_quotes": False, "unescape_html": False}
@@ -166,9 +177,13 @@ def baseline_ingest(root: Path) -> dict[str, int]:
 
 
 def newsdesk_ingest(root: Path, store: Store) -> dict[str, Any]:
-    scan_s, result = timed(lambda: scan(root))
-    store_s, _ = timed(lambda: store.apply_scan(result, REFERENCE_NOW))
-    return {"scan_s": scan_s, "store_s": store_s, "ok": len(result.records), "bad": len(result.bad)}
+    """What a cold start runs: `rescan` (the scan streamed into the store chunk by chunk)."""
+    counts = rescan(settings_for(root), store, REFERENCE_NOW)
+    return {"ok": counts.records, "bad": counts.bad}
+
+
+def settings_for(root: Path) -> Settings:
+    return load_settings(None, {"NEWSDESK_CONTENT_DIR": str(root)})
 
 
 def parse_only(root: Path) -> dict[str, Any]:
@@ -178,20 +193,22 @@ def parse_only(root: Path) -> dict[str, Any]:
 def interleaved_ingest(root: Path, work: Path) -> dict[str, dict[str, float]]:
     """Baseline, Newsdesk and parse-only over each subfolder in turn, their order rotated
     from one subfolder to the next, so the machine's noise hits all three alike. Newsdesk
-    stores every subfolder into one fresh SQLite store (cold: nothing known)."""
-    store = Store(f"sqlite:///{work / 'interleaved.db'}")
+    stores each subfolder into a fresh SQLite store of its own (cold: nothing known)."""
+    subs = sorted(p for p in root.iterdir() if p.is_dir())
+    stores = {sub: Store(f"sqlite:///{work / f'cold-{sub.name}.db'}") for sub in subs}
     runners: dict[str, Callable[[Path], dict[str, Any]]] = {
         "base": baseline_ingest,
-        "ours": lambda sub: newsdesk_ingest(sub, store),
+        "ours": lambda sub: newsdesk_ingest(sub, stores[sub]),
         "parse": parse_only,
     }
     totals: dict[str, dict[str, float]] = {who: {} for who in METHODS}
-    for k, sub in enumerate(sorted(p for p in root.iterdir() if p.is_dir())):
+    for k, sub in enumerate(subs):
         for who in METHODS[k % 3 :] + METHODS[: k % 3]:
             seconds, result = timed(functools.partial(runners[who], sub))
             for key, value in {**result, "s": seconds}.items():
                 totals[who][key] = totals[who].get(key, 0) + value
-    store.close()
+    for store in stores.values():
+        store.close()
     return totals
 
 
@@ -216,13 +233,10 @@ def ingest_rows(t: dict[str, dict[str, float]], n: int) -> list[Row]:
     base, ours, parse = t["base"], t["ours"], t["parse"]
     ratio = base["s"] / ours["s"]
     counts = f"{base['ok']:,.0f} / {base['retried']:,.0f} / {base['rejected']:,.0f}"
-    store_share = ours["store_s"] / (ours["scan_s"] + ours["store_s"])
-    split = f"{ours['scan_s']:.2f}s / {ours['store_s']:.2f}s ({store_share:.0%} store)"
     return [
         row("1a cold ingest, baseline frontmatter+ftfy (interleaved)", _rate(base, n)),
         row("   baseline files ok / YAML retried / rejected", counts),
-        row("1b cold ingest, Newsdesk scan+apply_scan (interleaved)", _rate(ours, n)),
-        row("   of which scan / apply_scan", split),
+        row("1b cold ingest, Newsdesk rescan: streamed, stored per chunk", _rate(ours, n)),
         row("   Newsdesk records ok / bad", f"{ours['ok']:,.0f} / {ours['bad']:,.0f}"),
         row(
             "   ratio Newsdesk / baseline",
@@ -236,9 +250,11 @@ def ingest_rows(t: dict[str, dict[str, float]], n: int) -> list[Row]:
 
 def full_rows(full: dict[str, Any], n: int) -> list[Row]:
     return [
-        row("   Newsdesk, whole folder in one scan+apply_scan", _rate(full, n)),
-        row("4a peak RSS during that whole-folder ingest", f"{full['peak']:,.0f} MiB"),
-        row("   its growth over the start of the ingest", f"+{full['grow']:,.0f} MiB"),
+        row("   Newsdesk, whole folder in one rescan", _rate(full, n)),
+        row(
+            "4a peak RSS of this process by then (baseline included; 5: alone)",
+            f"{full['peak']:,.0f} MiB",
+        ),
     ]
 
 
@@ -254,10 +270,8 @@ def row(metric: str, value: str, target: str = "", ok: bool | None = None) -> Ro
 # --- 2. rescan -------------------------------------------------------------------------
 
 
-def rescan_once(root: Path, store: Store) -> ScanResult:
-    result = scan(root, store.file_index())
-    store.apply_scan(result, REFERENCE_NOW)
-    return result
+def rescan_once(root: Path, store: Store) -> ScanCounts:
+    return rescan(settings_for(root), store, REFERENCE_NOW)
 
 
 def rescan_phase(root: Path, store: Store, n: int) -> list[Row]:
@@ -267,7 +281,7 @@ def rescan_phase(root: Path, store: Store, n: int) -> list[Row]:
         seconds, result = timed(lambda: rescan_once(root, store))
         times.append(seconds)
     rate = n / statistics.median(times)
-    changed = "" if result is None or not result.records else f" ({len(result.records)} re-read!)"
+    changed = "" if result is None or not result.records else f" ({result.records} re-read!)"
     label = f"2  rescan, nothing changed: file_index+scan+apply_scan (median of {RESCANS})"
     target = f">= {TARGET_RESCAN:,}/s"
     return [row(label, f"{rate:,.0f} rec/s{changed}", target, rate >= TARGET_RESCAN)]
@@ -365,6 +379,7 @@ def pick_child(url: str, n: int, runs: int) -> dict[str, Any]:
     start_rss = memory_mb("VmRSS")
     store = Store(url)
     build_s, _ = timed(lambda: build_store(store, n))
+    counts_ms = time_counts(store)  # right after the bulk load: no ANALYZE, no autovacuum yet
     if store.engine.dialect.name == "postgresql":  # as autovacuum would, soon after a bulk load
         with store.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
@@ -372,9 +387,17 @@ def pick_child(url: str, n: int, runs: int) -> dict[str, Any]:
     results = {name: time_pick(store, policy, runs) for name, policy in SCENARIOS.items()}
     gc.collect()
     out = {"build_s": build_s, "start_rss": start_rss, "rss": memory_mb("VmRSS")}
+    out["counts_ms"] = counts_ms
     out |= {"peak": memory_mb("VmHWM"), "picks": results}
     store.close()
     return out
+
+
+def time_counts(store: Store, runs: int = 20) -> dict[str, float]:
+    """Store.counts() (what `status` shows), median and p95 in ms."""
+    store.counts()
+    times = [timed(store.counts)[0] * 1000 for _ in range(runs)]
+    return {"median": statistics.median(times), "p95": percentile(times, 0.95)}
 
 
 def run_child(url: str, n: int, runs: int) -> dict[str, Any]:
@@ -385,6 +408,11 @@ def run_child(url: str, n: int, runs: int) -> dict[str, Any]:
 
 def pick_rows(backend: str, res: dict[str, Any], n: int) -> list[Row]:
     rows = [row(f"3  {backend}: build {n:,}-item store", f"{n / res['build_s']:,.0f} items/s")]
+    c = res["counts_ms"]
+    label = "   status counts right after that load (med/p95)"
+    ok = c["p95"] < TARGET_COUNTS_MS
+    value = f"{c['median']:.1f} / {c['p95']:.1f} ms"
+    rows.append(row(label, value, f"< {TARGET_COUNTS_MS:g} ms", ok))
     for name, r in res["picks"].items():
         value = f"{r['median']:.1f} / {r['p95']:.1f} ms"
         label = f"   pick 10, {name} (med/p95; {r['walked']} rows read, {r['picked']} picked)"
@@ -426,6 +454,61 @@ def pg_phase(n: int, runs: int) -> list[Row]:
         admin.dispose()
 
 
+# --- 5. cold `newsdesk status` over big libraries, measured from outside ----------------
+
+
+def cold_libraries(root: Path, sizes: list[int]) -> dict[int, Path]:
+    """Folders of `sizes` files: the largest generated once, the others hard links to its
+    first files (no second copy on disk). Reused when `root` already holds them."""
+    biggest = root / f"{max(sizes)}"
+    if not biggest.is_dir():
+        generate(biggest, max(sizes), seed=0)
+    folders = {max(sizes): biggest}
+    for n in sorted(set(sizes) - {max(sizes)}):
+        folder = folders[n] = root / f"{n}"
+        if folder.is_dir():
+            continue
+        for path in record_paths(biggest):  # names start with the record's number
+            if int(os.path.basename(path)[:6]) < n:
+                target = folder / os.path.relpath(path, biggest)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(path, target)
+    return folders
+
+
+def cold_status(folder: Path, work: Path) -> dict[str, float]:
+    """`newsdesk status` on a fresh SQLite store, as a person would start it: peak RSS and
+    time from /usr/bin/time (its own child's, so this process's size does not count: a
+    forked child's ru_maxrss starts from the parent's)."""
+    config = work / f"cold-{folder.name}.yaml"
+    database, measured = work / f"cold-{folder.name}.db", work / f"cold-{folder.name}.time"
+    config.write_text(f"content_dir: {folder}\ndatabase_url: sqlite:///{database}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSDESK_", "SLACK_"))}
+    argv = ["/usr/bin/time", "-f", "%M %e", "-o", str(measured), sys.executable, "-m", "bot"]
+    argv += ["--config", str(config), "status"]
+    repo = Path(__file__).resolve().parents[1]
+    subprocess.run(argv, cwd=repo, env=env, stdout=subprocess.DEVNULL, check=True)
+    peak_kib, seconds = measured.read_text().split()[-2:]
+    database.unlink()
+    return {"peak": int(peak_kib) / 1024, "s": float(seconds)}
+
+
+def cold_rows(root: Path, sizes: list[int], work: Path, keep: bool) -> list[Row]:
+    try:
+        folders = cold_libraries(root, sizes)
+        rows = []
+        for n, folder in sorted(folders.items()):
+            res = cold_status(folder, work)
+            label = f"5  cold `newsdesk status`, {n:,} files: peak RSS"
+            value = f"{res['peak']:,.0f} MiB ({res['s']:.0f} s, {n / res['s']:,.0f} files/s)"
+            ok = res["peak"] < TARGET_COLD_MIB
+            rows.append(row(label, value, f"< {TARGET_COLD_MIB:g} MiB", ok))
+        return rows
+    finally:
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
 # --- report ----------------------------------------------------------------------------
 
 
@@ -455,6 +538,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--store-items", type=int, default=100_000, help="items for the pick")
     parser.add_argument("--runs", type=int, default=30, help="timed picks per scenario")
     parser.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
+    parser.add_argument(
+        "--cold", default="100000,300000", help="library sizes for the cold status ('' skips)"
+    )
+    parser.add_argument("--cold-root", default="/tmp/newsdesk-cold", help="where they go")
+    parser.add_argument("--keep-cold", action="store_true", help="keep them for the next run")
     return parser.parse_args()
 
 
@@ -472,6 +560,9 @@ def main() -> None:
         rows += pick_rows("SQLite", big, args.store_items) + memory_rows(big, args.store_items)
         if not args.no_pg:
             rows += pg_phase(args.store_items, args.runs)
+        sizes = [int(n) for n in args.cold.split(",") if n]
+        if sizes:
+            rows += cold_rows(Path(args.cold_root), sizes, work, args.keep_cold)
     took, load = time.perf_counter() - started, " ".join(f"{x:.1f}" for x in os.getloadavg())
     print_table(
         f"Newsdesk ingest benchmark: {took:.0f}s, load average {load} on {os.cpu_count()} cores",

@@ -61,7 +61,7 @@ def test_rescan_picks_up_new_changed_and_deleted_files(tmp_path: Path, store: St
     gamma = write_record(folder / "sub" / "deeper", "gamma")
 
     first = rescan(settings, store, NOW)
-    assert len(first.records) == 3
+    assert first.records == 3
     assert store.counts()["items"] == 3
     assert sorted(picked(settings, store)) == ["alpha", "beta", "gamma"]
 
@@ -73,9 +73,9 @@ def test_rescan_picks_up_new_changed_and_deleted_files(tmp_path: Path, store: St
 
     second = rescan(settings, store, LATER)
 
-    assert sorted(r.article.id for r in second.records) == ["beta", "delta"]
-    assert second.removed == [str(gamma)]
+    assert (second.records, second.removed) == (2, 1)  # beta and delta read; gamma gone
     assert second.unchanged == 1  # alpha was not read again
+    assert str(gamma) not in store.file_index()
     assert store.article("beta").title == "Beta, Corrected"
     assert store.counts()["items"] == 3
     assert sorted(picked(settings, store)) == ["alpha", "beta", "delta"]
@@ -89,7 +89,7 @@ def test_a_rescan_without_changes_reads_nothing(tmp_path: Path, store: Store) ->
 
     again = rescan(settings, store, LATER)
 
-    assert (again.records, again.bad, again.removed, again.unchanged) == ([], [], [], 2)
+    assert (again.records, again.bad, again.removed, again.unchanged) == (0, 0, 0, 2)
 
 
 def test_a_file_that_turns_bad_is_withdrawn_and_comes_back_when_fixed(
@@ -105,9 +105,9 @@ def test_a_file_that_turns_bad_is_withdrawn_and_comes_back_when_fixed(
     bump_mtime(path, 10)
     broken = rescan(settings, store, LATER)
 
-    assert [b.path for b in broken.bad] == [str(path)]
-    assert "title" in broken.bad[0].reason
-    assert [str(b) for b in store.bad_files()] == [f"{path}: {broken.bad[0].reason}"]
+    assert broken.bad == 1
+    [bad] = store.bad_files()
+    assert bad.path == str(path) and "title" in bad.reason
     assert picked(settings, store) == ["steady"]
     assert store.counts()["bad_files"] == 1
 
@@ -142,3 +142,31 @@ def test_the_secured_token_is_kept_in_the_store_only(tmp_path: Path, store: Stor
     assert store.secured("tok").reveal() == SECRET
     assert SECRET not in repr(store.article("tok"))
     assert SECRET not in str(store.article("tok").to_dict())
+
+
+def test_a_rescan_stored_in_chunks_moves_files_and_refuses_copies(
+    tmp_path: Path, store: Store
+) -> None:
+    settings = settings_for(tmp_path)
+    folder = settings.content_dir
+    moved_down, moved_up = write_record(folder / "b", "x"), write_record(folder / "c", "z")
+    write_record(folder / "b", "y")
+    assert rescan(settings, store, NOW, chunk=1).records == 3
+
+    # One file moves to a folder walked later, one to a folder walked earlier (before its
+    # old path is known to be gone), and a copy of a stored one appears.
+    os.rename(moved_down, (folder / "d").mkdir() or folder / "d" / "x.md")
+    os.rename(moved_up, (folder / "a").mkdir() or folder / "a" / "z.md")
+    copy = write_record(folder / "e", "y")
+    counts = rescan(settings, store, LATER, chunk=1)
+
+    assert (counts.records, counts.removed, counts.unchanged) == (3, 2, 1)
+    index = store.file_index()
+    assert {p for p in index if p.endswith(("x.md", "z.md"))} == {
+        str(folder / "d" / "x.md"),
+        str(folder / "a" / "z.md"),
+    }
+    [bad] = store.bad_files()
+    assert bad.path == str(copy) and "duplicate id 'y'" in bad.reason
+    assert sorted(picked(settings, store)) == ["x", "y", "z"]
+    assert store.counts()["items"] == 3 and store.counts()["bad_files"] == 1

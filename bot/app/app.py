@@ -16,6 +16,7 @@ from types import ModuleType
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.app.answers import Answers
 from bot.app.channels import Channels
 from bot.app.deps import Deps
 from bot.app.listeners import actions, commands, events, follows, shortcuts, signals, views
@@ -70,6 +71,7 @@ def create_app(
         client=client,
         approvers=approvers or Approvers(settings, client),
         executor=executor or ThreadPoolExecutor(WORKERS, thread_name_prefix="newsdesk-work"),
+        answers=Answers(lambda: store.generation),
         channels=Channels(client),
         clock=clock,
     )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 
+from bot.app.answers import Answers
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.store.store import Store
@@ -26,5 +27,6 @@ class Deps:
     client: WebClient
     approvers: Approvers
     executor: Executor  # slow work (digests, review rounds, Slack calls) runs here after ack
+    answers: Answers  # answers kept while the store has not changed (bot.app.answers)
     channels: Channels  # which channels are public (App Home shows only those publications)
     clock: Callable[[], datetime] = utcnow

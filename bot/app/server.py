@@ -12,8 +12,9 @@ one warning line in the log: no body, no traceback.
 
 Why uvicorn (with uvloop + httptools): measured on this project's shared 2-core machine
 with wrk, 32 keep-alive connections, signed ``/newsdesk help`` slash commands acked by a
-sync ``App(process_before_response=True)``; medians of interleaved runs (req/s, p99, the
-server's CPU time per request, which noise disturbs least):
+one-handler ``App(process_before_response=True)`` (a toy, to compare servers alone);
+medians of interleaved runs (req/s, p99, the server's CPU time per request, which noise
+disturbs least):
 
 * uvicorn + uvloop + httptools, dispatch on a thread pool: 5,900 req/s, p99 15 ms, 139 µs;
 * aiohttp, dispatch on a thread pool: 4,900 req/s, p99 21 ms, 175 µs;
@@ -25,7 +26,11 @@ server's CPU time per request, which noise disturbs least):
 Of that CPU time ~60 µs is Bolt's own dispatch, ~28 µs uvicorn and ~20 µs the hand-off to
 the thread pool. gunicorn was left out: its workers are forked processes. Running
 dispatch on the loop itself was no faster here and would let one slow listener stall all.
-``benchmarks/http_bench.py`` measures it against the baseline.
+
+The real app (``newsdesk run``, benchmarks/http_bench.py) had two to three times the toy's
+tail. Its causes and fixes: the garbage collector's full collections walked the whole
+start-up heap, 0.1-0.2 s each (``_freeze_heap``); ``/newsdesk next`` cost ~2.5 ms of CPU
+(now kept, bot/app/answers.py); and 32 dispatch threads contended for the GIL (``THREADS``).
 
 It stays one process (no workers to fork) next to the scheduler threads: the event loop
 runs on a background thread, which also keeps uvicorn from installing signal handlers
@@ -45,6 +50,7 @@ uvicorn has no header-read timeout, so slow-loris protection is the ingress's jo
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import threading
@@ -75,6 +81,11 @@ KEEP_ALIVE_TIMEOUT = 75  # seconds; see module docstring
 BACKLOG = 2048  # bursts of new connections queue in the kernel instead of being dropped
 MAX_CONCURRENCY = 1000  # connections or in-flight requests; beyond it uvicorn answers 503
 START_TIMEOUT = 10.0
+# Requests dispatched at once. Bolt's dispatch holds the GIL, so more threads add only
+# contention: 8 served `/newsdesk help` at 3,800-4,400 req/s and 148-152 µs of CPU each
+# where 32 served 2,000-3,200 at 164-179 µs (interleaved runs, same load); 8 still leave
+# room for listeners waiting on the database.
+THREADS = 8
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -182,6 +193,16 @@ async def _send_json(send: Send, status: int, payload: dict, close: bool = False
     await send({"type": "http.response.body", "body": body})
 
 
+def _freeze_heap() -> None:
+    """Keep what exists at start-up (the app, the store, every imported module: hundreds of
+    thousands of objects that live as long as the process) out of the garbage collector's
+    full collections. Each walked all of it, 0.1-0.24 s on a loaded machine, stalling every
+    request in flight: p99 135-220 ms before, 35-41 ms after, at 32 connections under the
+    same load (gen-2 pauses over 18 s of load: 1,129 ms in total before, 26 ms after)."""
+    gc.collect()  # what is garbage already should not be kept for good
+    gc.freeze()
+
+
 class HttpServer:
     """Slack's HTTP endpoint and /healthz on uvicorn, run on a background thread."""
 
@@ -192,7 +213,7 @@ class HttpServer:
         host: str = "0.0.0.0",
         port: int = 3000,
         health: Callable[[], dict] | None = None,
-        threads: int = 32,
+        threads: int = THREADS,
         max_body: int = MAX_BODY_BYTES,
         signing_secret: str | None = None,
     ) -> None:
@@ -234,6 +255,7 @@ class HttpServer:
                 raise RuntimeError("HttpServer can be started once")
             self._thread = threading.Thread(target=self._run, name="http-server", daemon=True)
             self._thread.start()
+        _freeze_heap()
         deadline = time.monotonic() + START_TIMEOUT
         while not (self._server.started or self._done.is_set()) and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -270,6 +292,7 @@ class HttpServer:
                 logger.warning("HTTP server thread still running after stop(%.1f)", timeout)
         # Requests cut off by the timeout may still run; don't wait for them here.
         self._executor.shutdown(wait=False, cancel_futures=True)
+        gc.unfreeze()  # what start() froze may be garbage now (tests start many servers)
 
     def _run(self) -> None:
         try:

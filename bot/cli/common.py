@@ -8,6 +8,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.cli.progress import scan_progress
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.dburl import hide_password, redact_url
@@ -48,23 +49,25 @@ def open_store(settings: Settings) -> Store:
 
 
 class opened:
-    """Open the store and bring it up to date with the content folder."""
+    """Open the store and bring it up to date with the content folder (showing progress on
+    a terminal unless `quiet`)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings, *, quiet: bool = False) -> None:
+        self.settings, self.quiet = settings, quiet
 
     def __enter__(self) -> Store:
         self.store = open_store(self.settings)
+        progress = scan_progress(quiet=self.quiet)
         try:
-            result = rescan(self.settings, self.store, utcnow())
+            counts = rescan(self.settings, self.store, utcnow(), progress=progress)
         except (FileNotFoundError, NotADirectoryError) as error:
             self.store.close()
             stop(f"content_dir: {error}")
-        if result.bad:
-            print(
-                f"note: {len(result.bad)} bad file(s) skipped; see `newsdesk check`.",
-                file=sys.stderr,
-            )
+        finally:
+            if progress is not None:
+                progress.close()
+        if counts.bad:
+            print(f"note: {counts.bad} bad file(s) skipped; see `newsdesk check`.", file=sys.stderr)
         return self.store
 
     def __exit__(self, *exc: object) -> None:

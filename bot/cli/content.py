@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 from bot.cli.common import EXIT_FAILED, EXIT_OK, fail, opened, print_json
+from bot.cli.progress import scan_progress
 from bot.clock import utcnow
 from bot.config import Settings, load_settings
-from bot.content.scan import scan
+from bot.content.scan import scan_chunks
 from bot.render import card_html, card_text, safe
 from bot.slack.blockkit.cards import card_message
 from bot.status import as_text, collect
@@ -33,29 +34,39 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     folder = args.dir or str(load_settings(args.config).content_dir)
+    good = bad = warned = 0
+    lines: list[tuple[str, str]] = []
+    progress = scan_progress()
     try:
-        result = scan(folder, now=utcnow())
+        # Streamed: only bad files and warnings are kept (and the ids seen, for duplicates).
+        parts = scan_chunks(folder, owners={}, progress=progress, now=utcnow())
+        for part in parts:
+            good += len(part.records)
+            lines += [(b.path, b.reason) for b in part.bad]
+            lines += [(r.path, f"warning: {w}") for r in part.records for w in r.warnings]
+            bad += len(part.bad)
+            warned += sum(bool(r.warnings) for r in part.records)
     except (FileNotFoundError, NotADirectoryError) as error:
         return fail(str(error))
-    lines = [(b.path, b.reason) for b in result.bad]
-    lines += [(r.path, f"warning: {w}") for r in result.records for w in r.warnings]
+    finally:
+        if progress is not None:
+            progress.close()
     for path, message in sorted(lines):
         print(safe(f"{path}: {message}"))  # a file name can carry terminal escapes
-    warned = sum(bool(r.warnings) for r in result.records)
-    summary = f"{len(result.records)} good, {len(result.bad)} bad record(s) in {folder}"
+    summary = f"{good} good, {bad} bad record(s) in {folder}"
     print(summary + (f"; {warned} with warnings" if warned else ""))
-    return EXIT_FAILED if result.bad else EXIT_OK  # warnings alone: the records are usable
+    return EXIT_FAILED if bad else EXIT_OK  # warnings alone: the records are usable
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
-    with opened(settings) as store:
+    with opened(settings, quiet=args.json) as store:
         report = collect(settings, store, utcnow(), for_cli=True)
     print(json.dumps(report, indent=2) if args.json else as_text(report))
     return EXIT_OK
 
 
 def cmd_preview(settings: Settings, args: argparse.Namespace) -> int:
-    with opened(settings) as store:
+    with opened(settings, quiet=args.json) as store:
         article = store.article(args.id)
     if article is None:
         print(f"newsdesk: no article with id {args.id!r}", file=sys.stderr)

@@ -59,7 +59,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     digests = _digests(settings, args.channel, args.dry_run)
     if not digests:
         return fail(NO_DIGEST)
-    with opened(settings) as store:
+    with opened(settings, quiet=args.json) as store:
         if args.dry_run:
             return _preview_digests(settings, store, digests, args.json)
         client = slack_client(settings)
@@ -70,7 +70,7 @@ def cmd_review(settings: Settings, args: argparse.Namespace) -> int:
     refusal = _refusal(settings, args) or (NO_REVIEW if settings.review is None else "")
     if refusal:
         return fail(refusal)
-    with opened(settings) as store:
+    with opened(settings, quiet=args.json) as store:
         now = utcnow()
         if args.dry_run:
             return _show_review(settings, preview_review(settings, store, now), args.json)

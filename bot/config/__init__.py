@@ -15,7 +15,7 @@ format the README documents (tests/test_docs.py keeps the two in step).
 """
 
 from bot.config.checks import ConfigError
-from bot.config.load import TOP_KEYS, load_settings
+from bot.config.load import TOP_KEYS, in_ci, load_settings
 from bot.config.sections import (
     DIGEST_KEYS,
     FEED_KEYS,
@@ -54,5 +54,6 @@ __all__ = [
     "Settings",
     "StatsSettings",
     "SuggestionSettings",
+    "in_ci",
     "load_settings",
 ]

@@ -165,3 +165,9 @@ def _loopback(host: str) -> bool:
 
 def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
+
+
+def in_ci(env: Mapping[str, str] | None = None) -> bool:
+    """Whether we run under continuous integration (`CI` set, as CI services do)."""
+    value = (os.environ if env is None else env).get("CI", "")
+    return value.strip().lower() not in ("", "0", "false", "no")

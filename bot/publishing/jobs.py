@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from slack_sdk import WebClient
 
 from bot.config import DigestSettings, Settings
-from bot.content.article import ScanResult
-from bot.content.scan import scan
+from bot.content.article import Record, ScanResult
+from bot.content.scan import CHUNK, Progress, ScanCounts, scan_chunks
 from bot.cron import cron_trigger
 from bot.publishing.claims import DIGEST, REVIEW
 from bot.publishing.digest import run_digest
@@ -23,19 +23,38 @@ log = logging.getLogger(__name__)
 STEP = timedelta(seconds=1)
 
 
-def rescan(settings: Settings, store: Store, now: datetime) -> ScanResult:
-    """Bring the store up to date with the content folder (only changed files are read)."""
-    result = scan(settings.content_dir, store.file_index(), now=now)
-    store.apply_scan(result, now)
-    if result.records or result.bad or result.removed:
+def rescan(
+    settings: Settings,
+    store: Store,
+    now: datetime,
+    *,
+    progress: Progress | None = None,
+    chunk: int = CHUNK,
+) -> ScanCounts:
+    """Bring the store up to date with the content folder (only changed files are read).
+
+    The scan is stored a chunk at a time, each in its own transaction, so memory stays
+    flat however large the library (and an interrupted cold start keeps what it stored).
+    A record whose id a stored item holds at another path waits for the scan's end, when
+    the removals are known: a moved file takes its id along, a second copy is a duplicate.
+    """
+    counts = ScanCounts()
+    deferred: list[Record] = []
+    known = store.file_index()
+    parts = scan_chunks(settings.content_dir, known, size=chunk, progress=progress, now=now)
+    for part in parts:
+        deferred += store.apply_scan(part, now, defer=True)
+        counts.add(part)
+    store.apply_scan(ScanResult(deferred, [], []), now)
+    if counts.changed:
         log.info(
             "content: %d new or changed, %d bad, %d removed, %d unchanged",
-            len(result.records),
-            len(result.bad),
-            len(result.removed),
-            result.unchanged,
+            counts.records,
+            counts.bad,
+            counts.removed,
+            counts.unchanged,
         )
-    return result
+    return counts
 
 
 def due_time(cron: str, tz: tzinfo, now: datetime, window: timedelta) -> datetime | None:

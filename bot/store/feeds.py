@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, select, update
 
 from bot.content.feeds import FeedRecord, feed_key
 from bot.store import sql as db
+from bot.store import totals
 from bot.store.rows import item_row
 from bot.store.tables import FEED, feed_entries, feeds, items
 
@@ -204,8 +205,12 @@ def _write(
         if old is not None:
             changed.append(item_id)
     _count_topics(conn, changed, rows)
-    for chunk in db.chunks(rows, 1_000):
-        conn.execute(db.upsert(conn, items, "id", _ITEM_UPDATE), list(chunk))
+
+    def write() -> None:
+        for chunk in db.chunks(rows, 1_000):
+            conn.execute(db.upsert(conn, items, "id", _ITEM_UPDATE), list(chunk))
+
+    totals.moved(conn, [row["id"] for row in rows], write)  # status's totals follow
     entry_upsert = db.upsert(conn, feed_entries, "item_id", ["link_key", "digest", "candidate"])
     for chunk in db.chunks(entries, 1_000):
         conn.execute(entry_upsert, list(chunk))

@@ -1,8 +1,10 @@
-"""Writing one content scan into the store, inside the caller's transaction.
+"""Writing one content scan, or one chunk of it, into the store, in the caller's transaction.
 
 Items are upserted by id; items whose file went away or turned bad leave the pool (but
 keep their decisions and publications); a record whose id is held by another present file
-becomes a bad file; topic counts move with the items, so `/newsdesk topics` never counts.
+becomes a bad file; topic counts and item totals move with the items, so neither
+`/newsdesk topics` nor `status` counts. Only the items a chunk names are read: a chunk
+costs the same in a library of a thousand items or of a million.
 
 One record can only make itself bad: items are written a chunk at a time, each chunk in a
 savepoint, and a chunk the database refuses is written again one record at a time, so a
@@ -26,70 +28,132 @@ from bot.content.article import BadFile, Record, ScanResult
 from bot.content.records import DUPLICATE
 from bot.content.repair import storable
 from bot.store import sql as db
+from bot.store import totals
 from bot.store.rows import item_row
-from bot.store.tables import FROM_FILES, PRESENT, items
+from bot.store.tables import FILE, FROM_FILES, PRESENT, items
 from bot.store.tables import bad_files as bad_table
 
 log = logging.getLogger(__name__)
 
 _UPSERT_CHUNK = 1_000  # items rows built and written at a time
+_FILE_ITEM = (PRESENT, FROM_FILES)
 _ITEM_UPDATE = [c.name for c in items.columns if c.name not in ("id", "first_seen")]
 UNSERIALISABLE = "cannot be stored: a value cannot be serialised ({error})"
 UNSTORABLE = "cannot be stored: the database refused a value ({error})"
 
 
-def store_scan(conn: Connection, result: ScanResult, now: datetime) -> tuple[int, int]:
-    """Apply `result`; returns (records stored, files recorded as bad)."""
-    held = _held(conn)
-    was_held = set(held)
-    gone = _vacate(conn, held, {*result.removed, *(b.path for b in result.bad)}, now)
-    accepted, dups = _split_duplicates(result.records, held)
-    replaced = [r.article.id for r in accepted if r.article.id in was_held]
+def store_scan(
+    conn: Connection, result: ScanResult, now: datetime, *, defer: bool = False
+) -> tuple[int, int, list[Record]]:
+    """Apply `result` (a whole scan or one chunk of it); returns (records stored, files
+    recorded as bad, records deferred). With `defer`, a record whose id a present item
+    holds at another path is handed back instead of becoming a duplicate: during a
+    chunked scan that path may yet turn out gone (the file was moved), which only the
+    scan's end can tell; apply the deferred ones then, without `defer`."""
+    before: dict[str, bool] = {}  # present items read here: id -> pickable
+    gone = _present_at(conn, {*result.removed, *(b.path for b in result.bad)}, before)
+    held = _held(conn, [r.article.id for r in result.records], gone, before)
+    held_before = dict(held)
+    accepted, dups, deferred = _split_duplicates(result.records, held, defer)
+    replaced = [r.article.id for r in accepted if r.article.id in held_before]
     old_topics = _topics_of(conn, [*gone, *replaced])  # read before the upsert
-    stored, refused = _upsert_items(conn, accepted, now)
-    # A refused record is a bad file: the item its path held before leaves the pool.
-    gone += _vacate(conn, held, {b.path for b in refused}, now)
+
+    def write() -> tuple[list[Record], list[BadFile], list[str]]:
+        _vacate(conn, list(gone), now)
+        stored, refused = _upsert_items(conn, accepted, now)
+        # A refused record is a bad file: the item its path held before leaves the pool.
+        paths = {b.path for b in refused}
+        left = [item_id for item_id, path in held_before.items() if path in paths]
+        _vacate(conn, left, now)
+        return stored, refused, left
+
+    stored, refused, left = write()
+    _move_totals(conn, before, [*gone, *(r.article.id for r in accepted)], stored, {*gone, *left})
     _count_topics(conn, old_topics, stored)
     cleared = [*result.removed, *(r.path for r in stored)]
     db.delete_in(conn, bad_table.c.path, cleared)
     # Copies rejected as duplicates of a vanished item get read again next scan.
-    db.delete_in(conn, bad_table.c.duplicate_of, gone)
+    db.delete_in(conn, bad_table.c.duplicate_of, [*gone, *left])
     bad = [*((b, None) for b in (*result.bad, *refused)), *dups]
     _store_bad(conn, bad, now)
-    return len(stored), len(bad)
+    return len(stored), len(bad), deferred
 
 
-def _held(conn: Connection) -> dict[str, str]:
-    """id -> path of every present item that came from a file."""
-    return dict(conn.execute(select(items.c.id, items.c.path).where(PRESENT, FROM_FILES)).all())
+_STATE = (items.c.id, items.c.path, items.c.source == FILE, items.c.source_published)
 
 
-def _vacate(conn: Connection, held: dict[str, str], paths: set[str], now: datetime) -> list[str]:
-    """Mark the items at `paths` (removed or turned bad) not present; returns their ids."""
-    gone = [item_id for item_id, path in held.items() if path in paths]
-    for chunk in db.chunks(gone):
+def _present_at(conn: Connection, paths: set[str], before: dict[str, bool]) -> dict[str, str]:
+    """id -> path of the present file items at `paths` (removed or turned bad)."""
+    found: dict[str, str] = {}
+    # A path the database cannot take (undecodable bytes) never held an item.
+    for chunk in db.chunks(sorted(p for p in paths if storable(p) == p)):
+        stmt = select(*_STATE).where(items.c.path.in_(chunk), *_FILE_ITEM)
+        for item_id, path, _, published in conn.execute(stmt):
+            found[item_id], before[item_id] = path, not published
+    return found
+
+
+def _held(
+    conn: Connection, ids: list[str], leaving: dict[str, str], before: dict[str, bool]
+) -> dict[str, str]:
+    """id -> path of the present file items among `ids`, but those `leaving` the pool;
+    every present item among `ids` (of any source) goes into `before`."""
+    held: dict[str, str] = {}
+    for chunk in db.chunks(list(dict.fromkeys(ids))):
+        for item_id, path, from_file, published in conn.execute(
+            select(*_STATE).where(items.c.id.in_(chunk), PRESENT)
+        ):
+            before[item_id] = not published
+            if from_file and item_id not in leaving:
+                held[item_id] = path
+    return held
+
+
+def _move_totals(
+    conn: Connection,
+    before: dict[str, bool],
+    ids: list[str],
+    stored: list[Record],
+    vacated: set[str],
+) -> None:
+    """Move the item totals from the `ids`' state before the write to their state after:
+    a stored record's item is present (pickable unless published at the source, as
+    `item_row` writes it), a vacated one is not, any other keeps its state."""
+    now_in = {r.article.id: not r.article.published for r in stored}
+    was = {i: before[i] for i in dict.fromkeys(ids) if i in before}
+    after = {i: now_in[i] if i in now_in else was[i] for i in (*was, *now_in)}
+    after = {i: p for i, p in after.items() if i in now_in or i not in vacated}
+    totals.shift(conn, len(after) - len(was), sum(after.values()) - sum(was.values()))
+
+
+def _vacate(conn: Connection, ids: list[str], now: datetime) -> None:
+    """Mark the items `ids` (their file is gone or turned bad) not present."""
+    for chunk in db.chunks(ids):
         stmt = update(items).where(items.c.id.in_(chunk))
         conn.execute(stmt.values(present=False, updated_at=now))
-    for item_id in gone:
-        del held[item_id]
-    return gone
 
 
 def _split_duplicates(
-    records: Iterable[Record], held: dict[str, str]
-) -> tuple[list[Record], list[tuple[BadFile, str]]]:
-    """Records to store, and (bad file, id) for copies of an id held at another path."""
+    records: Iterable[Record], held: dict[str, str], defer: bool
+) -> tuple[list[Record], list[tuple[BadFile, str]], list[Record]]:
+    """Records to store, (bad file, id) for copies of an id held at another path, and
+    (with `defer`) the records whose id a stored item holds at another path."""
     accepted: list[Record] = []
     dups: list[tuple[BadFile, str]] = []
+    deferred: list[Record] = []
+    stored = dict(held)  # what the database holds, not what this result claims
     for rec in records:
         item_id, other = rec.article.id, held.get(rec.article.id)
+        if defer and other is not None and other != rec.path and stored.get(item_id) == other:
+            deferred.append(rec)
+            continue
         if other is not None and other != rec.path:
             reason = DUPLICATE.format(id=item_id, other=other)
             dups.append((BadFile(rec.path, reason, rec.mtime_ns, rec.size), item_id))
             continue
         held[item_id] = rec.path
         accepted.append(rec)
-    return accepted, dups
+    return accepted, dups, deferred
 
 
 def _topics_of(conn: Connection, ids: Sequence[str]) -> list[set[str]]:

@@ -8,10 +8,12 @@ the database's constraints inside transactions; see `bot.store.tables`. The upst
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import exists, select
 
 from bot.content.article import (
@@ -74,11 +76,24 @@ class Store:
     def __init__(self, url: str, *, owner: str | None = None) -> None:
         self.engine = db.make_engine(url)
         self._writer = db.writer(self.engine)
+        self._commits = itertools.count()
+        self._generation = 0
+        # Every commit through this store (any write, whoever makes it) moves `generation`.
+        sa.event.listen(self.engine, "commit", self._committed)
         migrate.upgrade(self.engine)
         self.runs = RunLedger(self.engine, self._writer, owner or new_owner_id())
         self.shares = Shares(self._writer)
         self.signals = SignalLog(self.engine, self._writer)
         self.follows = FollowStore(self.engine)
+
+    @property
+    def generation(self) -> int:
+        """A number that changes after each write this process commits: answers computed
+        from the store at one generation are stale at another (see bot.app.answers)."""
+        return self._generation
+
+    def _committed(self, _conn: object) -> None:
+        self._generation = next(self._commits) + 1
 
     def close(self) -> None:
         self.engine.dispose()
@@ -96,15 +111,18 @@ class Store:
         index.update({path: (mtime_ns, size) for path, mtime_ns, size in good_rows})
         return index
 
-    def apply_scan(self, result: ScanResult, now: datetime) -> None:
-        """Store one scan atomically: upsert records, retire gone or bad paths, keep bad files."""
+    def apply_scan(self, result: ScanResult, now: datetime, *, defer: bool = False) -> list[Record]:
+        """Store a scan, or one chunk of it, atomically: upsert records, retire gone or bad
+        paths, keep bad files. With `defer`, records whose id an item holds at another path
+        come back (see `store_scan`): apply them once the scan's removals are stored."""
         if not (result.records or result.bad or result.removed):
-            return  # a rescan that found nothing new: no write lock, no read of every item
+            return []  # nothing new: no write lock, no read
         with self._writer.begin() as conn:
             # Scans of two processes would read and then rewrite the same rows.
             db.one_at_a_time(conn, db.SCAN_LOCK)
-            stored, bad = store_scan(conn, result, now)
-        log.info("scan stored: %d records, %d bad, %d removed", stored, bad, len(result.removed))
+            stored, bad, deferred = store_scan(conn, result, now, defer=defer)
+        log.debug("scan stored: %d records, %d bad, %d removed", stored, bad, len(result.removed))
+        return deferred
 
     def add_suggestion(self, record: Record, now: datetime) -> bool:
         """Store a suggested link (source 'suggestion'); False when its id is already taken."""

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, select
 
 from bot.content.article import Decision, Record
 from bot.store import sql as db
+from bot.store import totals
 from bot.store.queries import DECISION_IN_FORCE
 from bot.store.rows import decision_of, item_row
 from bot.store.tables import SUGGESTION, decisions, items, publications, review_posts
@@ -36,7 +37,8 @@ class Whereabouts:
 def add_suggestion(conn: Connection, record: Record, now: datetime) -> bool:
     """Insert the suggested item; False when an item with its id is already stored."""
     row = {**item_row(record, now), "source": SUGGESTION}
-    added = db.insert_ignore(conn, items, row, ["id"])
+    # status's item totals follow the insert
+    added = totals.moved(conn, [row["id"]], lambda: db.insert_ignore(conn, items, row, ["id"]))
     if added:
         db.add_topic_counts(conn, Counter(record.article.topics))
     return added

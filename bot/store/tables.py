@@ -77,7 +77,7 @@ FROM_FILES = items.c.source == FILE
 RANK = (items.c.quality.desc(), items.c.heat.desc(), items.c.published_ts.desc(), items.c.id)
 # Equality on `present`, then exactly the ranking order: candidates() reads it in order.
 sa.Index("ix_items_rank", items.c.present, *RANK)
-# Store.counts() counts present and pickable items on this index alone.
+# Present and pickable items (Store.counts() now reads them from item_totals, below).
 sa.Index("ix_items_state", items.c.present, items.c.source_published)
 
 # How many present items carry each topic, kept by Store.apply_scan in the scan's
@@ -245,3 +245,15 @@ signals = Table(
 )
 # A reaction names its message by (channel, ts): find the item posted there.
 sa.Index("ix_publications_channel_ts", publications.c.channel, publications.c.ts)
+
+# --- Item totals: what `status` counts, kept up to date instead of counted ---------------
+# One row: how many items are present, and how many of those are not published at the
+# source. `bot.store.totals` moves it in the same transaction as every write to `items`
+# (a content scan), so `/newsdesk status` reads one row instead of counting every item.
+item_totals = Table(
+    "item_totals",
+    metadata,
+    Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    Column("present", sa.BigInteger, nullable=False),
+    Column("pickable", sa.BigInteger, nullable=False),
+)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -164,9 +165,15 @@ def _next(deps: Deps, req: Request) -> Reply:
     if req.args and not req.args.isdecimal():
         return Reply(_text(USAGE_NEXT))
     size = min(max(int(req.args or NEXT_DEFAULT), 1), NEXT_MAX)
-    digest = replace(deps.settings.digest_for(req.channel), size=size)
-    # The top candidates, approved or not yet reviewed: what is coming up.
     now = deps.clock()
+    # The same for everyone in the channel until the store changes: computed once.
+    key = ("next", req.channel, size, now.replace(second=0, microsecond=0))
+    return deps.answers.get(key, partial(_coming_up, deps, req.channel, size, now))
+
+
+def _coming_up(deps: Deps, channel: str, size: int, now: datetime) -> Reply:
+    """The top candidates, approved or not yet reviewed: what is coming up."""
+    digest = replace(deps.settings.digest_for(channel), size=size)
     articles, why = explained_preview(deps.settings, deps.store, digest, now, approved_only=False)
     return Reply(results_message(articles, deps.settings.timezone, NEXT_HEADING, notes=why))
 
