@@ -1,6 +1,6 @@
 """Feeds: each feed's state (validators, health, next poll, lease) and its entries.
 
-Revision ID: 0003_h6
+Revision ID: 0003
 Revises: 0002
 
 Two new tables only; no existing row changes.
@@ -13,7 +13,7 @@ from alembic import op
 
 from bot.store.tables import UTCDateTime
 
-revision = "0003_h6"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None

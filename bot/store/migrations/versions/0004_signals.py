@@ -1,7 +1,7 @@
 """Readers' signals: Read clicks, Useful votes and reactions, one per item, user and kind.
 
-Revision ID: 0004_h8
-Revises: 0003_h6
+Revision ID: 0004
+Revises: 0003
 
 A new table, and an index on publications to find the item a reaction was made on. No
 existing row changes.
@@ -14,8 +14,8 @@ from alembic import op
 
 from bot.store.tables import UTCDateTime
 
-revision = "0004_h8"
-down_revision = "0003_h6"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

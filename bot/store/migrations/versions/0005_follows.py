@@ -1,7 +1,7 @@
 """Follows and personal digests: who follows which topic, and what each person was sent.
 
-Revision ID: 0005_h9
-Revises: 0004_h8
+Revision ID: 0005
+Revises: 0004
 
 Two new tables; no existing row changes.
 """
@@ -13,8 +13,8 @@ from alembic import op
 
 from bot.store.tables import UTCDateTime
 
-revision = "0005_h9"
-down_revision = "0004_h8"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

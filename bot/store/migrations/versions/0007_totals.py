@@ -1,7 +1,7 @@
 """Item totals: the present and pickable item counts `status` shows, kept in one row.
 
-Revision ID: 0007_h5
-Revises: 0006_h2
+Revision ID: 0007
+Revises: 0006
 
 Counting 100,000 items took ~0.1 s on PostgreSQL right after a bulk load (until autovacuum
 had run). The row starts from the items already stored, and every later write to `items`
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_h5"
-down_revision = "0006_h2"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

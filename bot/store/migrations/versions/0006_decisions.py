@@ -1,7 +1,7 @@
 """Decisions bind content: items, review posts and decisions carry a content fingerprint.
 
-Revision ID: 0006_h2
-Revises: 0005_h9
+Revision ID: 0006
+Revises: 0005
 
 A decision (and a review post) is about one version of an item: its fingerprint of URL,
 title, excerpt and image (bot/store/fingerprint.py). One per (item, fingerprint), so the
@@ -24,8 +24,8 @@ from alembic import op
 from bot.store.fingerprint import of_data
 from bot.store.tables import UTCDateTime
 
-revision = "0006_h2"
-down_revision = "0005_h9"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
