@@ -18,7 +18,17 @@ from pathlib import Path
 import pytest
 import yaml
 from fakeslack import FakeSlack
-from newsdeskproc import START_TIMEOUT, Bot, newsdesk_env, reap, start, status_json, until
+from newsdeskproc import (
+    START_TIMEOUT,
+    Bot,
+    newsdesk_env,
+    reap,
+    run_bots,
+    running_runs,
+    start,
+    status_json,
+    until,
+)
 from recordfiles import rich_record, write_numbered
 
 from bot.publishing.claims import RUN_LEASE
@@ -68,36 +78,17 @@ def deployment(tmp_path: Path, fake: FakeSlack, database_url: str, count: int, s
     return newsdesk_env(fake, SECRET, config), ids
 
 
-def posted_items(fake: FakeSlack) -> list[str]:
-    """Every item id named by the metadata of the messages in #news, threads included."""
-    out: list[str] = []
-    for message in fake.messages(NEWS):
-        out += message.get("metadata", {}).get("event_payload", {}).get("items", [])
-    return out
-
-
-def running_runs(database_url: str) -> list[dict]:
-    with closing(Store(database_url)) as store:
-        return [r for r in store.runs.recent(50) if r["status"] == "running"]
-
-
 def settle(
     fake: FakeSlack, database_url: str, ids: list[str], timeout: float = SETTLE_TIMEOUT
 ) -> None:
     """Every item reached the channel, no run is in progress, and Slack went quiet."""
-    until(lambda: set(posted_items(fake)) >= set(ids), timeout, "all items posted")
+    until(lambda: set(fake.posted_items(NEWS)) >= set(ids), timeout, "all items posted")
     until(lambda: not running_runs(database_url), timeout, "no run in progress")
-    last = len(fake.calls_to("chat.postMessage"))
-    quiet_since = time.monotonic()
-    while time.monotonic() - quiet_since < QUIET_SECONDS:
-        time.sleep(0.1)
-        now = len(fake.calls_to("chat.postMessage"))
-        if now != last:
-            last, quiet_since = now, time.monotonic()
+    fake.wait_quiet("chat.postMessage", QUIET_SECONDS)
 
 
 def assert_each_item_posted_once(fake: FakeSlack, database_url: str, ids: list[str]) -> None:
-    counts = Counter(posted_items(fake))
+    counts = Counter(fake.posted_items(NEWS))
     assert counts == Counter(ids), f"posted: {dict(counts)}"
     with closing(Store(database_url)) as store:
         assert [i for i in ids if not store.is_published(i, NEWS)] == []
@@ -136,13 +127,7 @@ def test_two_processes_sharing_a_database_post_the_digest_once(
 ) -> None:
     env, ids = deployment(tmp_path, fake, shared_db, count=7, size=7)
     fake.set_delay("chat.postMessage", 0.3)  # both are up before the first post lands
-    bots = [start(procs, env, tmp_path / f"bot{i}.log") for i in range(2)]  # together
-    try:
-        for bot in bots:
-            bot.wait_healthy()
-        settle(fake, shared_db, ids)
-    finally:
-        stopped = [bot.stop() for bot in bots]
+    bots, stopped = run_bots(procs, env, tmp_path, lambda: settle(fake, shared_db, ids))
 
     assert [code for code, _ in stopped] == [0, 0], [b.output() for b in bots]
     assert_each_item_posted_once(fake, shared_db, ids)
@@ -191,7 +176,7 @@ def test_a_digest_killed_mid_post_is_finished_after_restart_without_repeats(
     time.sleep(0.2)
     sent = len(fake.calls_to("chat.postMessage"))
     fake.wait_for("chat.postMessage", count=sent, timeout=5)
-    before = posted_items(fake)
+    before = fake.posted_items(NEWS)
     assert before, "nothing was posted before the kill"
     [orphan] = running_runs(shared_db)  # the dead process's run, left "running"
 
@@ -204,7 +189,7 @@ def test_a_digest_killed_mid_post_is_finished_after_restart_without_repeats(
 
     assert code == 0, second.output()
     assert_each_item_posted_once(fake, shared_db, ids)
-    assert posted_items(fake)[: len(before)] == before  # nothing the dead one posted, again
+    assert fake.posted_items(NEWS)[: len(before)] == before  # nothing the dead one posted, again
     report = assert_no_failure(env, [second])
     [old] = [r for r in report["last_runs"] if r["due_at"] == orphan["due_at"].isoformat()]
     assert old["status"] in ("done", "abandoned")  # taken over (same minute) or closed
