@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -134,3 +135,32 @@ def test_only_what_the_approver_saw_binds_the_decision(
 
     assert (store.decision(item) is None) is bound
     assert (ids_of(preview_review(settings, store, NOW)) == [item]) is bound
+
+
+def test_an_item_sent_for_review_on_its_own_during_a_round_is_posted_once(
+    settings: Settings, store: Store, fake: FakeSlack
+) -> None:
+    """A suggestion is sent for review at once (`only=`), under the round's claim: when a
+    round is posting the same item at that moment, the item is posted once, by the round."""
+    write_numbered(settings.content_dir, "rev", 2, record)
+    rescan(settings, store, NOW)
+    first = preview_review(settings, store, NOW)[0]
+    alone: list = []
+
+    def send_alone(_call: object) -> None:  # while the round's first post lands
+        thread = threading.Thread(
+            target=lambda: alone.append(
+                run_review(settings, store, make_client(settings), NOW, only=[first])
+            )
+        )
+        thread.start()
+        alone.append(thread)
+
+    fake.after("chat.postMessage", send_alone)
+    posted = review_round(settings, store, NOW)
+    alone[0].join(timeout=60)
+
+    assert first.id in posted
+    assert alone[1].error is None and alone[1].posted == []
+    cards = [m for m in fake.messages(REVIEW) if first.id in json.dumps(m.get("metadata", {}))]
+    assert len(cards) == 1

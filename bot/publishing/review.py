@@ -7,6 +7,7 @@ sent for review (bound to the content it showed) the moment Slack accepts it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
@@ -54,8 +55,13 @@ def run_review(
     now: datetime,
     *,
     due_at: datetime | None = None,
+    only: Sequence[Article] | None = None,
 ) -> Outcome:
-    """Post the next review round: one message per item, each recorded as it lands."""
+    """Post the next review round: one message per item, each recorded as it lands.
+
+    `only` posts just those articles (a suggestion sent for review at once), under the same
+    claim as a round, so a round running at that moment never posts them a second time.
+    """
     if settings.review is None:
         return Outcome(REVIEW, "-", error=NOT_CONFIGURED)
     channel = settings.review.channel
@@ -63,7 +69,10 @@ def run_review(
     shown: dict[str, str] = {}  # item id -> fingerprint of the content its post shows
 
     def body(run: Run) -> None:
-        articles = preview_review(settings, store, now)
+        if only is None:
+            articles = preview_review(settings, store, now)
+        else:  # checked under the claim: a round may have sent them meanwhile
+            articles = [a for a in only if store.review_post(a.id) is None]
         run.picked = len(articles)
         shown.update((a.id, of_article(a)) for a in articles)
         for part, article in enumerate(articles):

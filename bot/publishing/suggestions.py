@@ -15,16 +15,14 @@ from datetime import datetime, tzinfo
 from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config import Settings
 from bot.content.article import Article
 from bot.content.fetch import FetchError, FetchLimits, GuardedClient, fetch
 from bot.content.pages import PageMeta, read_page, suggestion_record
 from bot.content.urls import canonical_url
-from bot.slack.blockkit.messages import review_message
+from bot.publishing.review import run_review
 from bot.slack.blockkit.mrkdwn import clean, escape_cut, slack_date
-from bot.slack.client import error_code, post, posting_client
 from bot.store.store import Store
 from bot.store.suggestions import Whereabouts
 
@@ -34,6 +32,7 @@ LIMITS = FetchLimits(timeout_s=5, max_bytes=2 * 1024 * 1024, max_redirects=3)
 URL_FIELD, TITLE_FIELD = "url", "title"
 URL_LENGTH_MAX = 2000
 TITLE_SHOWN = 120
+ERROR_MAX = 120  # how much of a failed post's reason the suggester is told
 
 NO_URL = "Paste the link to the article."
 NOT_WEB = "Only http:// and https:// links can be suggested."
@@ -51,7 +50,7 @@ PUBLISHED = "*{title}* is already in the library: it was published {where}."
 PUBLISHED_IN = "on {date} in <#{channel}>"
 PENDING = "*{title}* is already in the library, pending review in <#{channel}> (sent {date})."
 APPROVED = "*{title}* is already in the library: approved on {date}, waiting for a digest."
-REJECTED = "*{title}* is already in the library: an editor turned it down on {date}."
+REJECTED = "*{title}* is already in the library: an approver turned it down on {date}."
 WAITING = "*{title}* is already in the library, waiting to be picked."
 
 
@@ -159,17 +158,16 @@ def _add(
 def _send_for_review(
     settings: Settings, store: Store, client: WebClient, article: Article, now: datetime
 ) -> Result:
-    """Post the review card now; a failure leaves it for the next review round."""
+    """Post the review card now, as a review run of its own (claimed like a round, so the
+    two never post it twice); a failure leaves it for the next review round."""
     assert settings.review is not None
     channel, title = settings.review.channel, _title(article.title)
-    message = review_message(article, settings.timezone)
-    try:
-        ts = post(posting_client(client), channel, message)
-    except (SlackApiError, SlackClientError, OSError) as error:
-        log.warning("suggestion %s: review post failed: %s", article.id, error_code(error))
-        return Result(SENT_LATER.format(title=title, error=error_code(error)), item_id=article.id)
-    store.mark_sent_for_review(article.id, channel, ts, now)
-    return Result(SENT.format(title=title, channel=channel), item_id=article.id)
+    outcome = run_review(settings, store, client, now, only=[article])
+    if outcome.error is None and store.review_post(article.id) is not None:
+        return Result(SENT.format(title=title, channel=channel), item_id=article.id)
+    error = escape_cut(outcome.error or "another review post was under way", ERROR_MAX)
+    log.warning("suggestion %s: not sent for review now: %s", article.id, error)
+    return Result(SENT_LATER.format(title=title, error=error), item_id=article.id)
 
 
 def whereabouts_text(where: Whereabouts, tz: tzinfo) -> str:
