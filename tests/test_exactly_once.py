@@ -8,21 +8,17 @@ and `newsdesk status --json` showing no failure.
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections import Counter
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
-import pytest
 import yaml
 from fakeslack import FakeSlack
 from newsdeskproc import (
     START_TIMEOUT,
     Bot,
     newsdesk_env,
-    reap,
     run_bots,
     running_runs,
     start,
@@ -45,14 +41,6 @@ MORE = """\
     webUrl: "https://more{n}.example.org/more/"
     provider: {{name: "More {n}"}}
 """
-
-
-@pytest.fixture
-def procs() -> Iterator[list[subprocess.Popen]]:
-    """Every process a test starts; whatever is still alive at the end is killed."""
-    started: list[subprocess.Popen] = []
-    yield started
-    reap(started)
 
 
 def record(n: int) -> str:
@@ -115,22 +103,15 @@ def assert_no_failure(env: dict[str, str], bots: list[Bot]) -> dict:
 # --- several processes, one database -------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def shared_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'newsdesk.db'}"
-    return request.getfixturevalue("pg_url")
-
-
 def test_two_processes_sharing_a_database_post_the_digest_once(
-    tmp_path: Path, fake: FakeSlack, procs: list, shared_db: str
+    tmp_path: Path, fake: FakeSlack, procs: list, db_url: str
 ) -> None:
-    env, ids = deployment(tmp_path, fake, shared_db, count=7, size=7)
+    env, ids = deployment(tmp_path, fake, db_url, count=7, size=7)
     fake.set_delay("chat.postMessage", 0.3)  # both are up before the first post lands
-    bots, stopped = run_bots(procs, env, tmp_path, lambda: settle(fake, shared_db, ids))
+    bots, stopped = run_bots(procs, env, tmp_path, lambda: settle(fake, db_url, ids))
 
     assert [code for code, _ in stopped] == [0, 0], [b.output() for b in bots]
-    assert_each_item_posted_once(fake, shared_db, ids)
+    assert_each_item_posted_once(fake, db_url, ids)
     assert_one_digest(fake)
     report = assert_no_failure(env, bots)
     assert report["counts"]["published"] == len(ids)
@@ -162,9 +143,9 @@ def test_an_unreadable_answer_to_a_digest_post_does_not_wedge_the_channel(
 
 
 def test_a_digest_killed_mid_post_is_finished_after_restart_without_repeats(
-    tmp_path: Path, fake: FakeSlack, procs: list, shared_db: str
+    tmp_path: Path, fake: FakeSlack, procs: list, db_url: str
 ) -> None:
-    env, ids = deployment(tmp_path, fake, shared_db, count=12, size=12)
+    env, ids = deployment(tmp_path, fake, db_url, count=12, size=12)
     fake.set_delay("chat.postMessage", 1.0)  # a top message and a thread reply: 2 s
     first = start(procs, env, tmp_path / "first.log")
     try:
@@ -178,17 +159,17 @@ def test_a_digest_killed_mid_post_is_finished_after_restart_without_repeats(
     fake.wait_for("chat.postMessage", count=sent, timeout=5)
     before = fake.posted_items(NEWS)
     assert before, "nothing was posted before the kill"
-    [orphan] = running_runs(shared_db)  # the dead process's run, left "running"
+    [orphan] = running_runs(db_url)  # the dead process's run, left "running"
 
     second = start(procs, env, tmp_path / "second.log")
     try:
         second.wait_healthy()
-        settle(fake, shared_db, ids, TAKEOVER_TIMEOUT)
+        settle(fake, db_url, ids, TAKEOVER_TIMEOUT)
     finally:
         code, _ = second.stop()
 
     assert code == 0, second.output()
-    assert_each_item_posted_once(fake, shared_db, ids)
+    assert_each_item_posted_once(fake, db_url, ids)
     assert fake.posted_items(NEWS)[: len(before)] == before  # nothing the dead one posted, again
     report = assert_no_failure(env, [second])
     [old] = [r for r in report["last_runs"] if r["due_at"] == orphan["due_at"].isoformat()]

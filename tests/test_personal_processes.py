@@ -8,22 +8,18 @@ send nothing), and `newsdesk status --json`.
 
 from __future__ import annotations
 
-import subprocess
 import time
-from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-import pytest
 import yaml
 from fakeslack import FakeSlack
 from newsdeskproc import (
     START_TIMEOUT,
     Bot,
     newsdesk_env,
-    reap,
     run_bots,
     running_runs,
     start,
@@ -43,20 +39,6 @@ BLOCKED = "U007"
 ITEMS = 5
 QUIET_SECONDS = 1.5
 SETTLE_TIMEOUT = 60.0
-
-
-@pytest.fixture
-def procs() -> Iterator[list[subprocess.Popen]]:
-    started: list[subprocess.Popen] = []
-    yield started
-    reap(started)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def shared_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'newsdesk.db'}"
-    return request.getfixturevalue("pg_url")
 
 
 def deployment(tmp_path: Path, fake: FakeSlack, database_url: str, followers: int) -> dict:
@@ -142,17 +124,17 @@ def test_a_round_killed_mid_way_is_finished_after_restart_without_repeats(
 
 
 def test_two_processes_share_a_round_and_nobody_gets_two(
-    tmp_path: Path, fake: FakeSlack, procs: list, shared_db: str
+    tmp_path: Path, fake: FakeSlack, procs: list, db_url: str
 ) -> None:
-    env = deployment(tmp_path, fake, shared_db, FOLLOWERS)
+    env = deployment(tmp_path, fake, db_url, FOLLOWERS)
     users = [f"U{n:03d}" for n in range(FOLLOWERS)]
     fake.set_delay("chat.postMessage", 0.1)
-    bots, stopped = run_bots(procs, env, tmp_path, lambda: settle(fake, shared_db, users))
+    bots, stopped = run_bots(procs, env, tmp_path, lambda: settle(fake, db_url, users))
 
     assert [code for code, _ in stopped] == [0, 0], [b.output() for b in bots]
     assert_each_got_one_dm(fake, users)
     assert_clean(bots)
-    with closing(Store(shared_db)) as store:
+    with closing(Store(db_url)) as store:
         done = [r for r in store.runs.recent(10_000) if r["kind"] == PERSONAL]
         assert sum(r["status"] == "done" for r in done) == FOLLOWERS
 
