@@ -122,9 +122,11 @@ def simulate(weight: float, seed: int, days: int, folder: Path) -> Arm:
                 if draw(seed, article.id, reader) < chance:
                     arm.clicks += 1
                     when = now + timedelta(hours=1)
-                    store.add_signal(article.id, f"U{reader:03}", READ, when, channel=CHANNEL)
+                    store.signals.add_signal(
+                        article.id, f"U{reader:03}", READ, when, channel=CHANNEL
+                    )
                     if draw(seed, article.id, reader, "vote") < VOTE_SHARE:
-                        store.add_signal(article.id, f"U{reader:03}", USEFUL, when)
+                        store.signals.add_signal(article.id, f"U{reader:03}", USEFUL, when)
     store.close()
     return arm
 

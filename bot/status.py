@@ -21,7 +21,6 @@ from bot.cron import cron_trigger
 from bot.dburl import hide_password, redact_url
 from bot.render import safe
 from bot.store.feeds import FeedStore
-from bot.store.follows import FollowStore
 from bot.store.store import Store
 
 BAD_FILES_SHOWN = 20
@@ -73,7 +72,7 @@ def collect(
 def personal_report(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
     """Followers, the latest round of personal digests and whom it did not reach (why),
     and when the next round is due."""
-    follows = FollowStore(store.engine)
+    follows = store.follows
     last = follows.last_round(PERSONAL, NOT_REACHED_SHOWN)
     if last is not None:
         last["due_at"] = last["due_at"].isoformat()

@@ -19,7 +19,6 @@ from bot.app.home import ACTION_FOLLOW, ACTION_UNFOLLOW, topic_blocks
 from bot.publishing import follows
 from bot.publishing.jobs import scheduled_personal
 from bot.slack.client import make_client
-from bot.store.follows import FollowStore
 
 LIBRARY = [
     make_record("a1", topics=["AI", "Chips"], quality=90),
@@ -40,7 +39,7 @@ def said(slack: SlackDriver, text: str, user: str = "UREADER") -> str:
 
 
 def mine(slack: SlackDriver, user: str = "UREADER") -> list[str]:
-    return FollowStore(slack.store.engine).following(user)
+    return slack.store.follows.following(user)
 
 
 def test_follow_matches_the_library_topic_in_any_case_and_says_when_the_dm_comes(

@@ -24,7 +24,6 @@ from bot.publishing.jobs import catch_up
 from bot.publishing.personal import run_personal
 from bot.slack.client import make_client, post
 from bot.status import as_text, collect
-from bot.store.follows import FollowStore
 from bot.store.store import Store
 
 DUE = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -58,7 +57,7 @@ def library(store: Store, count: int = 30, **fields) -> list[str]:
 
 def followers(store: Store, count: int) -> dict[str, list[str]]:
     """User U00..: one or two topics each, in varied spellings (follows fold case)."""
-    follows, out = FollowStore(store.engine), {}
+    follows, out = store.follows, {}
     for n in range(count):
         topics = [TOPICS[n % 3], TOPICS[(n + 1) % 3].lower()][: 1 + n % 2]
         for topic in topics:
@@ -148,7 +147,7 @@ def test_only_eligible_items_are_sent_and_in_review_mode_only_approved_ones(
     sqlite_store.apply_scan(ScanResult(records=records, bad=[], removed=[]), NOW)
     sqlite_store.decide("nope", REJECTED, "U0ED", NOW)
     sqlite_store.decide("yes", APPROVED, "U0ED", NOW)
-    FollowStore(sqlite_store.engine).follow("UREADER", "ai", NOW)
+    sqlite_store.follows.follow("UREADER", "ai", NOW)
 
     run_personal(settings, sqlite_store, make_client(settings), NOW, due_at=DUE)
 
@@ -160,7 +159,7 @@ def test_a_dead_processes_dm_is_found_in_the_dm_history_not_sent_again(
 ) -> None:
     settings = settings_for(tmp_path, fake)
     ids = library(store, count=6)
-    FollowStore(store.engine).follow("UREADER", "AI", NOW)
+    store.follows.follow("UREADER", "AI", NOW)
     dead = f"{socket.gethostname()}:4242:gone"  # its lease lapsed: it stopped beating
     with closing(Store(store.engine.url.render_as_string(False), owner=dead)) as other:
         run_id = other.runs.claim(PERSONAL, "UREADER", DUE, NOW - RUN_LEASE - timedelta(seconds=1))
@@ -173,7 +172,7 @@ def test_a_dead_processes_dm_is_found_in_the_dm_history_not_sent_again(
     assert done.states["done"] == 1
     assert dm_items(fake, "UREADER") == [ids[:1]]  # the dead one's DM, and no other
     assert fake.calls_to("conversations.open")  # history is read by DM channel id
-    assert FollowStore(store.engine).sent_keys("UREADER")[0] == {ids[0]}
+    assert store.follows.sent_keys("UREADER")[0] == {ids[0]}
     statuses = [(r["key"], r["status"]) for r in store.runs.recent(5)]
     assert statuses == [("UREADER", "done")]
 
@@ -183,7 +182,7 @@ def test_a_dm_whose_answer_was_lost_lands_once(
 ) -> None:
     settings = settings_for(tmp_path, fake)
     library(sqlite_store, count=6)
-    FollowStore(sqlite_store.engine).follow("UREADER", "chips", NOW)
+    sqlite_store.follows.follow("UREADER", "chips", NOW)
     client = make_client(settings)
     client.timeout = 1
     fake.fail("chat.postMessage", "slow", delay=1.8)

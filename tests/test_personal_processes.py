@@ -30,7 +30,6 @@ from recordfiles import short_record, write_numbered
 from slackpayloads import post_signed, slash_fields
 
 from bot.publishing.claims import PERSONAL, PERSONAL_EVENT
-from bot.store.follows import FollowStore
 from bot.store.store import Store
 
 SECRET = "personal-signing-secret"
@@ -50,7 +49,7 @@ def deployment(tmp_path: Path, fake: FakeSlack, database_url: str, followers: in
     settings = {"content_dir": str(content), "database_url": database_url, "personal": personal}
     config.write_text(yaml.safe_dump(settings))
     with closing(Store(database_url)) as store:
-        follows = FollowStore(store.engine)
+        follows = store.follows
         for n in range(followers):
             follows.follow(f"U{n:03d}", "ai", datetime.now(UTC))
     return newsdesk_env(fake, SECRET, config)

@@ -86,7 +86,7 @@ def test_weight_zero_through_the_store_with_signals_is_today_s_pick(tmp_path: Pa
     store.apply_scan(ScanResult(records=records, bad=[], removed=[]), NOW)
     store.record_publications(["r00", "r01"], "CNEWS", "1.1", None, NOW - timedelta(days=1))
     for user in ("U1", "U2", "U3"):
-        store.add_signal("r01", user, READ, NOW - timedelta(hours=3))
+        store.signals.add_signal("r01", user, READ, NOW - timedelta(hours=3))
     base = Settings(content_dir=tmp_path, engagement_weight=0.0)
     digest = DigestSettings(channel="COTHER", size=8)
     zero = preview_digest(base, store, digest, NOW)
@@ -217,7 +217,7 @@ def test_team_affinity_learns_from_the_store(store: Store, tmp_path: Path) -> No
     store.record_publications([r.article.id for r in records], "CNEWS", "1.1", None, NOW)
     for i in range(0, 20, 2):  # every AI item read by three people, and voted by one
         for user in ("U1", "U2", "U3"):
-            store.add_signal(f"r{i}", user, READ, NOW)
-        store.add_signal(f"r{i}", "U1", USEFUL, NOW)
+            store.signals.add_signal(f"r{i}", user, READ, NOW)
+        store.signals.add_signal(f"r{i}", "U1", USEFUL, NOW)
     learned = team_affinity(Settings(content_dir=tmp_path, engagement_weight=0.25), store, NOW)
     assert learned.topics["ai"] > 1.3 > 0.7 > learned.topics["chips"]

@@ -50,7 +50,7 @@ def post_digest(slack: SlackDriver) -> str:
 
 def counted(store: Store, kind: str) -> dict[str, int]:
     found: dict[str, set[str]] = {}
-    for s in store.signals_since(NOW - timedelta(days=3650)):
+    for s in store.signals.signals_since(NOW - timedelta(days=3650)):
         if s.kind == kind:
             found.setdefault(s.item_id, set()).add(s.user_id)
     return {item: len(users) for item, users in sorted(found.items())}
@@ -205,7 +205,9 @@ def test_a_signal_is_unique_per_item_user_and_kind_under_concurrency(store: Stor
     store.apply_scan(ScanResult(records=records(), bad=[], removed=[]), NOW)
     results: list[bool] = []
     threads = [
-        threading.Thread(target=lambda: results.append(store.add_signal("a0", ANN, READ, NOW)))
+        threading.Thread(
+            target=lambda: results.append(store.signals.add_signal("a0", ANN, READ, NOW))
+        )
         for _ in range(8)
     ]
     for thread in threads:
@@ -213,10 +215,12 @@ def test_a_signal_is_unique_per_item_user_and_kind_under_concurrency(store: Stor
     for thread in threads:
         thread.join()
     assert sorted(results) == [False] * 7 + [True]
-    assert store.add_signal("a0", ANN, USEFUL, NOW) is True  # another kind
-    assert store.add_signal("missing", ANN, READ, NOW) is False
-    assert store.toggle_useful("a0", ANN, NOW) is False and store.toggle_useful("a0", ANN, NOW)
-    assert store.toggle_useful("missing", ANN, NOW) is None
+    assert store.signals.add_signal("a0", ANN, USEFUL, NOW) is True  # another kind
+    assert store.signals.add_signal("missing", ANN, READ, NOW) is False
+    assert store.signals.toggle_useful("a0", ANN, NOW) is False and store.signals.toggle_useful(
+        "a0", ANN, NOW
+    )
+    assert store.signals.toggle_useful("missing", ANN, NOW) is None
 
 
 def test_only_a_single_article_post_names_an_item(store: Store) -> None:
@@ -224,9 +228,9 @@ def test_only_a_single_article_post_names_an_item(store: Store) -> None:
     run = store.runs.claim("digest", NEWS, NOW, NOW)
     store.record_publications(["a0", "a1"], NEWS, "1.1", run, NOW)
     store.record_publications(["a2"], NEWS, "2.2", None, NOW)
-    assert store.item_posted_at(NEWS, "1.1") is None
-    assert store.item_posted_at(NEWS, "2.2") == "a2"
-    assert store.item_posted_at("COTHER", "2.2") is None
+    assert store.signals.item_posted_at(NEWS, "1.1") is None
+    assert store.signals.item_posted_at(NEWS, "2.2") == "a2"
+    assert store.signals.item_posted_at("COTHER", "2.2") is None
 
 
 def test_a_batch_of_clicks_keeps_each_reader_once_and_survives_an_unknown_item(
@@ -234,8 +238,8 @@ def test_a_batch_of_clicks_keeps_each_reader_once_and_survives_an_unknown_item(
 ) -> None:
     store.apply_scan(ScanResult(records=records(), bad=[], removed=[]), NOW)
     row = dict(kind=READ, at=NOW, channel=NEWS)
-    store.add_signals([{**row, "item_id": "a0", "user_id": u} for u in (ANN, ANN, BOB)])
+    store.signals.add_signals([{**row, "item_id": "a0", "user_id": u} for u in (ANN, ANN, BOB)])
     assert counted(store, READ) == {"a0": 2}
     mixed = [{**row, "item_id": i, "user_id": ANN} for i in ("a1", "gone", "a2", "a0")]
-    store.add_signals(mixed)  # one unknown item: the rest are still stored
+    store.signals.add_signals(mixed)  # one unknown item: the rest are still stored
     assert counted(store, READ) == {"a0": 2, "a1": 1, "a2": 1}

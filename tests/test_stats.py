@@ -49,12 +49,14 @@ def library(store: Store) -> None:
     store.runs.finish(run2, "done", day, posted=2)
     store.record_publications(["pol"], TECH, "3.3", None, day)  # a share
     for user in ("U1", "U2", "U3"):
-        store.add_signal("ai1", user, READ, NOW - timedelta(days=1), channel=NEWS)
-    store.add_signal("ai2", "U1", READ, NOW - timedelta(days=1), channel=TECH)
-    store.add_signal("pol", "U2", USEFUL, NOW - timedelta(hours=1), channel=NEWS)
-    store.add_signal("pol", "U3", REACTION, NOW, channel=TECH, reaction="+1")
-    store.add_signal("pol", "U3", REACTION, NOW, channel=TECH, reaction="tada")  # still one vote
-    store.add_signal("ai2", "U9", READ, NOW - timedelta(days=30), channel=TECH)  # too old
+        store.signals.add_signal("ai1", user, READ, NOW - timedelta(days=1), channel=NEWS)
+    store.signals.add_signal("ai2", "U1", READ, NOW - timedelta(days=1), channel=TECH)
+    store.signals.add_signal("pol", "U2", USEFUL, NOW - timedelta(hours=1), channel=NEWS)
+    store.signals.add_signal("pol", "U3", REACTION, NOW, channel=TECH, reaction="+1")
+    store.signals.add_signal(
+        "pol", "U3", REACTION, NOW, channel=TECH, reaction="tada"
+    )  # still one vote
+    store.signals.add_signal("ai2", "U9", READ, NOW - timedelta(days=30), channel=TECH)  # too old
 
 
 def test_the_report_counts_reads_votes_rates_and_reach(store: Store) -> None:

@@ -27,9 +27,9 @@ def team_affinity(settings: Settings, store: Store, now: datetime) -> Affinity:
         return Affinity(0.0)
     half_life = settings.engagement_half_life_days
     since = now - timedelta(days=half_life * HORIZON_HALF_LIVES)
-    shown = store.impressions_since(since)
-    signals = store.signals_since(since)
-    keys = store.item_keys({s.item_id for s in shown} | {s.item_id for s in signals})
+    shown = store.signals.impressions_since(since)
+    signals = store.signals.signals_since(since)
+    keys = store.signals.item_keys({s.item_id for s in shown} | {s.item_id for s in signals})
     impressions = _exposures(keys, ((s.item_id, s.at, 1.0) for s in shown))
     engaged = _exposures(keys, ((s.item_id, s.at, KIND_WEIGHTS.get(s.kind, 1.0)) for s in signals))
     return learn(impressions, engaged, now, weight=weight, half_life_days=half_life)

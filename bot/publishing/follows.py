@@ -14,7 +14,6 @@ from bot.config import Settings
 from bot.content.ranking import fold_topic
 from bot.cron import cron_trigger
 from bot.slack.blockkit.mrkdwn import clean, escape_cut, slack_date
-from bot.store.follows import FollowStore
 from bot.store.store import Store
 
 MAX_FOLLOWS = 50  # topics per person: a personal digest of everything is a channel digest
@@ -49,7 +48,7 @@ def follow(settings: Settings, store: Store, user: str, text: str, now: datetime
     topic = match(wanted, names)
     if topic is None:
         return NO_SUCH.format(text=_shown(wanted)) + _suggest(wanted, names)
-    follows = FollowStore(store.engine)
+    follows = store.follows
     mine = follows.following(user)
     if topic_in(topic, mine):
         return ALREADY.format(topic=_shown(topic))
@@ -64,7 +63,7 @@ def unfollow(store: Store, user: str, text: str) -> str:
     wanted = _topic_text(text)
     if not wanted:
         return USAGE_UNFOLLOW
-    follows = FollowStore(store.engine)
+    follows = store.follows
     mine = follows.following(user)
     topic = match(wanted, mine)
     if topic is None:
@@ -75,7 +74,7 @@ def unfollow(store: Store, user: str, text: str) -> str:
 
 def following(settings: Settings, store: Store, user: str, now: datetime) -> str:
     """The topics `user` follows and when their next personal digest is due."""
-    mine = FollowStore(store.engine).following(user)
+    mine = store.follows.following(user)
     if not mine:
         return FOLLOWING_NONE
     names = ", ".join(f"*{_shown(t)}*" for t in mine)
@@ -84,7 +83,7 @@ def following(settings: Settings, store: Store, user: str, now: datetime) -> str
 
 def home_topics(store: Store, user: str) -> list[tuple[str, bool]]:
     """(topic, followed) toggles for App Home: the person's topics, then the library's top."""
-    mine = FollowStore(store.engine).following(user)
+    mine = store.follows.following(user)
     toggles = [(t, True) for t in mine]
     for name, _count in store.topics():
         if len(toggles) >= HOME_TOPICS:

@@ -110,7 +110,7 @@ def run_personal(
     """Send every follower their personal digest for `due_at` (default `now`), once."""
     due = due_at or now
     outcome = Round(due)
-    follows = FollowStore(store.engine)
+    follows = store.follows
     followers = follows.followers()
     done = follows.round_states(PERSONAL, due)
     todo = [(u, t) for u, t in followers.items() if done.get(u, "running") == "running"]

@@ -53,8 +53,8 @@ class Report:
 def collect_stats(store: Store, now: datetime, days: int = DEFAULT_DAYS) -> Report:
     """The report for the `days` before `now`."""
     since = now - timedelta(days=days)
-    signals, shown = store.signals_since(since), store.impressions_since(since)
-    keys = store.item_keys({s.item_id for s in signals} | {i.item_id for i in shown})
+    signals, shown = store.signals.signals_since(since), store.signals.impressions_since(since)
+    keys = store.signals.item_keys({s.item_id for s in signals} | {i.item_id for i in shown})
     reads = Counter(s.item_id for s in signals if s.kind == READ)
     voters: dict[str, set[str]] = defaultdict(set)
     for s in signals:
@@ -67,7 +67,7 @@ def collect_stats(store: Store, now: datetime, days: int = DEFAULT_DAYS) -> Repo
     report.useful = _item_rows(store, reads, posts, voters, lambda i: len(voters[i]))
     report.topics = _rate_rows(reads, posts, keys, lambda k: k.topics)
     report.providers = _rate_rows(reads, posts, keys, lambda k: (k.provider,) if k.provider else ())
-    report.digests = _reach_rows(store.runs_since(DIGEST, since), shown, signals)
+    report.digests = _reach_rows(store.signals.runs_since(DIGEST, since), shown, signals)
     return report
 
 

@@ -33,7 +33,7 @@ def topic_key(topic: str) -> str:
 
 
 class FollowStore:
-    """Follows and personal sends, on the store's engine (`FollowStore(store.engine)`)."""
+    """Follows and personal sends, on the store's engine (`store.follows`)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

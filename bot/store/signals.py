@@ -52,10 +52,11 @@ class ItemKeys:
 
 
 class SignalLog:
-    """Methods of `Store` about signals; expects `engine` and `_writer` on the instance."""
+    """Readers' signals and what they are counted against: `store.signals`."""
 
-    engine: Engine
-    _writer: Engine
+    def __init__(self, engine: Engine, writer: Engine) -> None:
+        self.engine = engine
+        self._writer = writer
 
     def add_signal(
         self,

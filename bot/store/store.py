@@ -28,6 +28,7 @@ from bot.secret import Secret
 from bot.store import migrate
 from bot.store import sql as db
 from bot.store import suggestions as suggested
+from bot.store.follows import FollowStore
 from bot.store.ingest import store_scan
 from bot.store.queries import (
     ARTICLE_COLUMNS,
@@ -61,11 +62,13 @@ log = logging.getLogger(__name__)
 _STREAM_BATCH = 64  # rows fetched at a time by candidates()
 
 
-class Store(SignalLog):
+class Store:
     """All persistent state of Newsdesk, behind intention-named methods.
 
-    `owner` names this process on the runs it claims (`store.runs`); by default a fresh id
-    per Store, which a process opens once at start.
+    The parts with a life of their own are composed in: the run ledger (`store.runs`),
+    share claims (`store.shares`), readers' signals (`store.signals`) and follows with
+    personal sends (`store.follows`). `owner` names this process on the runs it claims; by
+    default a fresh id per Store, which a process opens once at start.
     """
 
     def __init__(self, url: str, *, owner: str | None = None) -> None:
@@ -74,6 +77,8 @@ class Store(SignalLog):
         migrate.upgrade(self.engine)
         self.runs = RunLedger(self.engine, self._writer, owner or new_owner_id())
         self.shares = Shares(self._writer)
+        self.signals = SignalLog(self.engine, self._writer)
+        self.follows = FollowStore(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()

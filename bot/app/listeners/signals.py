@@ -105,7 +105,7 @@ class ReadLog:
                     self._flushing = False
                     return
             try:
-                self._deps.store.add_signals(batch)
+                self._deps.store.signals.add_signals(batch)
             except Exception:  # a database blip loses this batch only, never the flusher
                 log.exception("could not store %d Read click(s)", len(batch))
 
@@ -114,7 +114,7 @@ def toggle_useful(deps: Deps, click: Click) -> None:
     """Vote, or take the vote back; tell the clicker which, privately."""
     if not click.item_id or not click.user_id:
         return
-    standing = deps.store.toggle_useful(
+    standing = deps.store.signals.toggle_useful(
         click.item_id, click.user_id, deps.clock(), click.channel_id
     )
     text = GONE if standing is None else (MARKED if standing else TAKEN_BACK)
@@ -128,10 +128,12 @@ def record_reaction(deps: Deps, event: dict[str, Any], added: bool) -> None:
     channel, ts = str(item.get("channel") or ""), str(item.get("ts") or "")
     if item.get("type") != "message" or not (user and name and channel and ts):
         return
-    item_id = deps.store.item_posted_at(channel, ts)
+    item_id = deps.store.signals.item_posted_at(channel, ts)
     if item_id is None:
         return  # not a single-article post of ours
     if added:
-        deps.store.add_signal(item_id, user, REACTION, deps.clock(), channel=channel, reaction=name)
+        deps.store.signals.add_signal(
+            item_id, user, REACTION, deps.clock(), channel=channel, reaction=name
+        )
     else:
-        deps.store.remove_signal(item_id, user, REACTION, reaction=name)
+        deps.store.signals.remove_signal(item_id, user, REACTION, reaction=name)
