@@ -1,4 +1,4 @@
-"""Sample articles and Block Kit inspection helpers for the block builder tests."""
+"""Sample articles and Block Kit inspection helpers (messages and views as Slack got them)."""
 
 from __future__ import annotations
 
@@ -78,3 +78,19 @@ def buttons_of(message: Message) -> list[dict]:
 
 def types(message: Message) -> list[str]:
     return [block["type"] for block in message["blocks"]]
+
+
+def texts(message: dict) -> str:
+    """Every visible text of a message (fallback and blocks), joined."""
+    found = [n["text"] for n in nodes(message.get("blocks", [])) if isinstance(n.get("text"), str)]
+    return "\n".join([message.get("text", ""), *found])
+
+
+def buttons(message: dict, action_id: str) -> list[str]:
+    """Values of the `action_id` buttons in a message, in order."""
+    return [
+        element.get("value", "")
+        for block in message.get("blocks", [])
+        for element in block.get("elements", [])
+        if element.get("action_id") == action_id
+    ]

@@ -13,6 +13,7 @@ Hypothesis profiles: "ci" (the default: few examples, so the suite stays fast) a
 from __future__ import annotations
 
 import os
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -115,6 +116,17 @@ def fake() -> Iterator[FakeSlack]:
 
     with FakeSlack() as running:
         yield running
+
+
+@pytest.fixture
+def procs() -> Iterator[list[subprocess.Popen]]:
+    """Every `newsdesk run` process a test starts (tests/newsdeskproc.py `start`); whatever
+    is still alive at the end is killed."""
+    from newsdeskproc import reap
+
+    started: list[subprocess.Popen] = []
+    yield started
+    reap(started)
 
 
 @pytest.fixture

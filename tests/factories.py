@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from bot.config import Settings, load_settings
 from bot.content.article import Article, Provider, Record
 from bot.secret import Secret
+
+if TYPE_CHECKING:
+    from fakeslack import FakeSlack
 
 
 def make_record(item_id: str, **fields: Any) -> Record:
@@ -26,6 +31,19 @@ def make_record(item_id: str, **fields: Any) -> Record:
     article = Article(id=item_id, **fields)
     wrapped = Secret(secured) if secured is not None else None
     return Record(article=article, path=path, mtime_ns=mtime_ns, size=size, secured=wrapped)
+
+
+def make_article(item_id: str, **fields: Any) -> Article:
+    """The Article of `make_record(item_id, **fields)` (the same keywords)."""
+    return make_record(item_id, **fields).article
+
+
+def fake_settings(folder: Path, fake: FakeSlack, config: str) -> Settings:
+    """Settings of `config` (YAML text, written to `folder/newsdesk.yaml`) talking to the
+    fake Slack: its bot token and API URL are the environment."""
+    path = folder / "newsdesk.yaml"
+    path.write_text(config, encoding="utf-8")
+    return load_settings(str(path), {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.url})
 
 
 def run_together(*calls):

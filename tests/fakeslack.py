@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from fakeapi import APP_ID as APP_ID
 from fakeapi import BOT_ID as BOT_ID
-from fakeapi import SlackError, WebAPIMethods
+from fakeapi import SlackError, WebAPIMethods, _ts_key
 from fakesocket import FakeSocketMode, envelope
 
 _JSON_ARGS = ("blocks", "attachments", "view", "metadata")
@@ -188,13 +188,34 @@ class FakeSlack(WebAPIMethods):
             f"expected {count} answered {method} call(s) in {timeout}s; got {seen}"
         )
 
+    def wait_quiet(self, method: str, seconds: float) -> None:
+        """Return once no `method` call has come in for `seconds` (the senders are done)."""
+        last, quiet_since = len(self.calls_to(method)), time.monotonic()
+        while time.monotonic() - quiet_since < seconds:
+            time.sleep(0.1)
+            if (now := len(self.calls_to(method))) != last:
+                last, quiet_since = now, time.monotonic()
+
     def messages(self, channel: str) -> list[dict]:
         with self._cond:
             return json.loads(json.dumps(self._messages.get(channel, [])))
 
+    def posted_items(self, channel: str | None = None) -> list[str]:
+        """Every item id named by the metadata (`event_payload.items`) of the messages Slack
+        kept in `channel` (every channel when None), threads included, in posting order."""
+        with self._cond:
+            kept = [m for c, ms in self._messages.items() if channel in (None, c) for m in ms]
+        kept.sort(key=lambda m: _ts_key(m["ts"]))
+        payloads = [m.get("metadata", {}).get("event_payload", {}) for m in kept]
+        return [i for payload in payloads for i in payload.get("items", [])]
+
     def ephemerals(self, channel: str) -> list[dict]:
         with self._cond:
             return json.loads(json.dumps(self._ephemerals.get(channel, [])))
+
+    def ephemeral_texts(self, channel: str, user: str) -> list[str]:
+        """The texts of the ephemeral messages `user` was shown in `channel`, in order."""
+        return [e["text"] for e in self.ephemerals(channel) if e["user"] == user]
 
     def home_view(self, user_id: str) -> dict | None:
         with self._cond:

@@ -12,10 +12,13 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from bot.store.store import Store
 
 if TYPE_CHECKING:
     from fakeslack import FakeSlack
@@ -108,6 +111,27 @@ def start(procs: list[subprocess.Popen], env: dict[str, str], log: Path) -> Bot:
         )
     procs.append(proc)
     return Bot(proc, port, log)
+
+
+def run_bots(
+    procs: list[subprocess.Popen], env: dict[str, str], folder: Path, settle: Callable[[], Any]
+) -> tuple[list[Bot], list[tuple[int, float]]]:
+    """Two `newsdesk run` at once: both healthy, then `settle()`, then both stopped (even
+    when settling failed); the bots and what each `stop()` said."""
+    bots = [start(procs, env, folder / f"bot{i}.log") for i in range(2)]
+    try:
+        for bot in bots:
+            bot.wait_healthy()
+        settle()
+    finally:
+        stopped = [bot.stop() for bot in bots]
+    return bots, stopped
+
+
+def running_runs(database_url: str) -> list[dict]:
+    """The runs the database says are in progress (claimed, not finished)."""
+    with closing(Store(database_url)) as store:
+        return [r for r in store.runs.recent(10_000) if r["status"] == "running"]
 
 
 def status_json(env: dict[str, str]) -> dict:

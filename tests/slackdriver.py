@@ -12,15 +12,9 @@ a user would see: the HTTP answer, `fake` (messages, ephemerals, views) and `res
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import threading
-import time
-import urllib.error
-import urllib.request
-import uuid
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -30,7 +24,20 @@ from typing import Any
 from urllib.parse import urlencode
 
 import yaml
-from fakeslack import APP_ID, FakeSlack
+from fakeslack import FakeSlack
+from slackpayloads import (
+    block_actions,
+    decoded,
+    event_callback,
+    post_signed,
+    shortcut,
+    slash_fields,
+    state_values,
+    view_submission,
+)
+
+# benchmarks/ import the signing and payload builders from here; tests use slackpayloads.
+from slackpayloads import signature_headers as signature_headers
 
 from bot.app.app import create_app
 from bot.app.server import HttpServer
@@ -38,12 +45,6 @@ from bot.config import Settings, load_settings
 from bot.content.article import Record, ScanResult
 from bot.slack.client import make_client
 from bot.store.store import Store
-
-TEAM_ID = "T0001"
-TEAM_DOMAIN = "newsroom"
-VERIFICATION_TOKEN = "legacy-verification-token"  # Slack still sends it; nobody checks it
-EVENTS_PATH = "/slack/events"
-HTTP_TIMEOUT = 10.0
 
 
 class TrackingExecutor(ThreadPoolExecutor):
@@ -272,20 +273,9 @@ class SlackDriver:
         view.update(
             callback_id=callback_id,
             private_metadata=private_metadata,
-            state={"values": _state_values(values)},
+            state={"values": state_values(values)},
         )
-        payload = {
-            "type": "view_submission",
-            "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
-            "user": _user(user),
-            "api_app_id": APP_ID,
-            "token": VERIFICATION_TOKEN,
-            "trigger_id": _trigger_id(),
-            "view": view,
-            "response_urls": [],
-            "is_enterprise_install": False,
-        }
-        status, body = self.post_payload(payload)
+        status, body = self.post_payload(view_submission(view, user=user))
         if isinstance(body, dict) and body.get("response_action") == "update":
             self.fake.apply_response_update(view["id"], body["view"])  # as Slack would
         return status, body
@@ -299,25 +289,10 @@ class SlackDriver:
         channel: str = "CNEWS",
     ) -> tuple[int, dict | str]:
         """A shortcut: on `message` (a message_action in `channel`), else a global one."""
-        payload: dict[str, Any] = {
-            "type": "shortcut",
-            "token": VERIFICATION_TOKEN,
-            "action_ts": f"{time.time():.6f}",
-            "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
-            "user": _user(user),
-            "is_enterprise_install": False,
-            "enterprise": None,
-            "callback_id": callback_id,
-            "trigger_id": _trigger_id(),
-        }
-        if message is not None:
-            payload.update(
-                type="message_action",
-                channel={"id": channel, "name": channel.lower()},
-                message_ts=message.get("ts", f"{time.time():.6f}"),
-                message={"type": "message", "user": "UPOSTER", **message},
-                response_url=self._recorder.new_url(),
-            )
+        url = self._recorder.new_url() if message is not None else ""
+        payload = shortcut(
+            callback_id, user=user, message=message, channel=channel, response_url=url
+        )
         return self.post_payload(payload)
 
     def event(self, event: dict) -> int:
@@ -328,27 +303,12 @@ class SlackDriver:
         return status
 
     def event_envelope(self, event: dict) -> dict:
-        now = time.time()
-        return {
-            "token": VERIFICATION_TOKEN,
-            "team_id": TEAM_ID,
-            "api_app_id": APP_ID,
-            "event": {"event_ts": f"{now:.6f}", **event},
-            "type": "event_callback",
-            "event_id": f"Ev{next(self._ids):08d}",
-            "event_time": int(now),
-            "authorizations": [
-                {
-                    "enterprise_id": None,
-                    "team_id": TEAM_ID,
-                    "user_id": self.fake.bot_user_id,
-                    "is_bot": True,
-                    "is_enterprise_install": False,
-                }
-            ],
-            "is_ext_shared_channel": False,
-            "event_context": f"4-{next(self._ids)}",
-        }
+        return event_callback(
+            event,
+            bot_user_id=self.fake.bot_user_id,
+            event_id=f"Ev{next(self._ids):08d}",
+            context=f"4-{next(self._ids)}",
+        )
 
     # ---- what the user saw -----------------------------------------------------------
     def responses(self) -> list[dict]:
@@ -375,47 +335,6 @@ class SlackDriver:
         return found[-1] if found else None
 
 
-# ---------------------------------------------------------------- signing, payload pieces
-
-
-def signature_headers(
-    body: bytes, content_type: str, secret: str, *, timestamp: int | None = None
-) -> dict[str, str]:
-    """The headers Slack signs a request with (v0: HMAC-SHA256 of "v0:<ts>:<body>")."""
-    stamp = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256)
-    return {
-        "Content-Type": content_type,
-        "X-Slack-Request-Timestamp": stamp,
-        "X-Slack-Signature": "v0=" + digest.hexdigest(),
-    }
-
-
-def post_signed(
-    base_url: str, body: bytes, content_type: str, secret: str, *, timestamp: int | None = None
-) -> tuple[int, bytes]:
-    """POST a signed body to `base_url` + /slack/events; (status, body), errors included."""
-    headers = signature_headers(body, content_type, secret, timestamp=timestamp)
-    request = urllib.request.Request(
-        base_url + EVENTS_PATH, data=body, headers=headers, method="POST"
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
-def decoded(raw: bytes) -> dict | str:
-    """A response body as JSON when it is a JSON object, else as text."""
-    text = raw.decode("utf-8", "replace")
-    try:
-        parsed = json.loads(text)
-    except ValueError:
-        return text
-    return parsed if isinstance(parsed, dict) else text
-
-
 def _config(
     tmp_path: Path,
     review: dict | str | None,
@@ -437,101 +356,10 @@ def _config(
     return config
 
 
-def slash_fields(text: str, *, user: str, channel: str, response_url: str) -> dict[str, str]:
-    """The form fields of a `/newsdesk <text>` request (the Socket Mode payload too)."""
-    return {
-        "token": VERIFICATION_TOKEN,
-        "team_id": TEAM_ID,
-        "team_domain": TEAM_DOMAIN,
-        "channel_id": channel,
-        "channel_name": channel.lower(),
-        "user_id": user,
-        "user_name": user.lower(),
-        "command": "/newsdesk",
-        "text": text,
-        "api_app_id": APP_ID,
-        "is_enterprise_install": "false",
-        "response_url": response_url,
-        "trigger_id": _trigger_id(),
-    }
-
-
-def block_actions(
-    action_id: str,
-    value: str,
-    *,
-    user: str,
-    response_url: str,
-    channel: str | None = None,
-    message_ts: str | None = None,
-    message: dict | None = None,
-    view: dict | None = None,
-) -> dict:
-    """A block_actions payload for one button click in a channel message or a view."""
-    payload: dict[str, Any] = {
-        "type": "block_actions",
-        "user": _user(user),
-        "api_app_id": APP_ID,
-        "token": VERIFICATION_TOKEN,
-        "trigger_id": _trigger_id(),
-        "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
-        "enterprise": None,
-        "is_enterprise_install": False,
-        "response_url": response_url,
-        "actions": [_action(action_id, value, message or view)],
-    }
-    if view is not None:
-        payload["container"] = {"type": "view", "view_id": view["id"]}
-        payload["view"] = view
-    if channel is not None:
-        payload["channel"] = {"id": channel, "name": channel.lower()}
-        payload["container"] = _message_container(channel, message_ts)
-        if message is not None:
-            payload["message"] = message
-    return payload
-
-
-def _trigger_id() -> str:
-    return f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}"
-
-
-def _user(user: str) -> dict:
-    return {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID}
-
-
-def _message_container(channel: str, ts: str | None) -> dict:
-    if ts is None:  # an ephemeral message: Slack sends no message body with it
-        return {"type": "message", "channel_id": channel, "is_ephemeral": True}
-    return {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False}
-
-
-def _action(action_id: str, value: str, source: dict | None) -> dict:
-    return {
-        "type": "button",
-        "action_id": action_id,
-        "block_id": _block_id(source, action_id, value),
-        "text": {"type": "plain_text", "text": action_id, "emoji": True},
-        "value": value,
-        "action_ts": f"{time.time():.6f}",
-    }
-
-
-def _block_id(source: dict | None, action_id: str, value: str) -> str:
-    """The id of the block holding that button in the clicked message/view, if known."""
-    for block in (source or {}).get("blocks", []):
-        for element in block.get("elements", []):
-            if element.get("action_id") == action_id and element.get("value") == value:
-                return str(block.get("block_id", ""))
-    return f"actions:{value}"
-
-
-def _state_values(values: dict) -> dict:
-    out: dict[str, dict] = {}
-    for block_id, actions in values.items():
-        out[block_id] = {
-            action_id: (
-                {"type": "plain_text_input", "value": v} if isinstance(v, str) or v is None else v
-            )
-            for action_id, v in actions.items()
-        }
-    return out
+def ephemeral(driver: SlackDriver, text: str, **kw: Any) -> dict:
+    """The ephemeral answer to `/newsdesk <text>` (the ack body); fails on anything else."""
+    status, body = driver.command(text, **kw)
+    assert status == 200
+    assert isinstance(body, dict), body
+    assert body["response_type"] == "ephemeral"
+    return body

@@ -57,10 +57,6 @@ def verdict_line(message: dict) -> str:
     return message["blocks"][-1]["elements"][0]["text"]
 
 
-def ephemerals_to(driver: SlackDriver, user: str) -> list[str]:
-    return [e["text"] for e in driver.fake.ephemerals(REVIEW) if e["user"] == user]
-
-
 @pytest.fixture
 def slack(tmp_path: Path) -> Iterator[SlackDriver]:
     with SlackDriver(
@@ -110,7 +106,7 @@ def test_a_non_approver_is_refused_privately_and_nothing_changes(
     slack: SlackDriver, posted: dict[str, str], action: str
 ) -> None:
     click(slack, action, "a0", posted["a0"], user=READER)
-    assert ephemerals_to(slack, READER) == [REFUSAL]
+    assert slack.fake.ephemeral_texts(REVIEW, READER) == [REFUSAL]
     assert slack.store.decision("a0") is None
     assert slack.fake.calls_to("chat.update") == []
     assert slack.fake.calls_to("views.open") == []
@@ -144,16 +140,16 @@ def test_two_editors_clicking_at_once_make_one_decision(
     winner = decision.user_id
     loser = OTHER if winner == EDITOR else EDITOR
     assert len(slack.fake.calls_to("chat.update")) == 1
-    [told] = ephemerals_to(slack, loser)
+    [told] = slack.fake.ephemeral_texts(REVIEW, loser)
     assert told.startswith(f"Already {decision.decision} by <@{winner}> (<!date^")
-    assert ephemerals_to(slack, winner) == []
+    assert slack.fake.ephemeral_texts(REVIEW, winner) == []
 
 
 def test_a_double_click_decides_once(slack: SlackDriver, posted: dict[str, str]) -> None:
     click(slack, ACTION_APPROVE, "a0", posted["a0"])
     click(slack, ACTION_APPROVE, "a0", posted["a0"])
     assert len(slack.fake.calls_to("chat.update")) == 1
-    [told] = ephemerals_to(slack, EDITOR)
+    [told] = slack.fake.ephemeral_texts(REVIEW, EDITOR)
     assert told.startswith(f"Already approved by <@{EDITOR}>")
 
 
@@ -178,7 +174,7 @@ def test_the_decision_stands_when_slack_refuses_the_update(
 
 def test_an_unknown_item_is_reported(slack: SlackDriver, posted: dict[str, str]) -> None:
     click(slack, ACTION_APPROVE, "nope", posted["a0"])
-    assert ephemerals_to(slack, EDITOR) == [GONE]
+    assert slack.fake.ephemeral_texts(REVIEW, EDITOR) == [GONE]
     assert slack.fake.calls_to("chat.update") == []
 
 
@@ -200,7 +196,7 @@ def test_edit_after_a_decision_says_who_decided(slack: SlackDriver, posted: dict
     click(slack, ACTION_REJECT, "a0", posted["a0"], user=OTHER)
     click(slack, ACTION_EDIT, "a0", posted["a0"])
     assert slack.fake.calls_to("views.open") == []
-    [told] = ephemerals_to(slack, EDITOR)
+    [told] = slack.fake.ephemeral_texts(REVIEW, EDITOR)
     assert told.startswith(f"Already rejected by <@{OTHER}>")
 
 
@@ -243,7 +239,7 @@ def test_a_user_group_member_may_decide_and_a_listing_error_refuses(tmp_path: Pa
         posted = send_for_review(slack)
         slack.fake.fail("usergroups.users.list", "error", error="missing_scope")
         click(slack, ACTION_APPROVE, "a0", posted["a0"], user=OTHER)
-        assert ephemerals_to(slack, OTHER) == [REFUSAL]
+        assert slack.fake.ephemeral_texts(REVIEW, OTHER) == [REFUSAL]
         assert slack.store.decision("a0") is None
         click(slack, ACTION_APPROVE, "a0", posted["a0"], user=OTHER)
         assert slack.store.decision("a0").user_id == OTHER

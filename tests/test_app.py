@@ -12,7 +12,8 @@ from urllib.parse import urlencode
 import pytest
 from factories import make_record
 from fakeslack import FakeSlack
-from slackdriver import SlackDriver, post_signed, signature_headers
+from slackdriver import SlackDriver
+from slackpayloads import post_signed, signature_headers
 
 from bot.app.app import create_app, registered_commands, registered_events
 from bot.config import ConfigError, Settings

@@ -13,10 +13,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from factories import fake_settings
 from fakeslack import FakeSlack
 from recordfiles import short_record, write_numbered
 
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.publishing.claims import DIGEST, DIGEST_EVENT, RUN_LEASE, claim
 from bot.publishing.digest import run_digest
 from bot.publishing.jobs import catch_up, rescan
@@ -49,10 +50,8 @@ def record(n: int) -> str:
 
 def prepared(tmp_path: Path, fake: FakeSlack, store: Store, count: int) -> tuple[Settings, list]:
     ids = write_numbered(tmp_path / "articles", "claim", count, record)
-    config = tmp_path / "newsdesk.yaml"
-    config.write_text(f"content_dir: articles\ndigests:\n  - channel: {NEWS}\n    size: 10\n")
-    env = {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.url}
-    settings = load_settings(str(config), env)
+    config = f"content_dir: articles\ndigests:\n  - channel: {NEWS}\n    size: 10\n"
+    settings = fake_settings(tmp_path, fake, config)
     rescan(settings, store, NOW - timedelta(minutes=5))
     return settings, ids
 
@@ -70,13 +69,6 @@ def post_as_dead_owner(
         meta["event_payload"]["items"] = ids
         tss.append(post(client, NEWS, message, thread_ts=tss[0] if tss else None, metadata=meta))
     return tss
-
-
-def posted_items(fake: FakeSlack) -> list[str]:
-    out: list[str] = []
-    for message in fake.messages(NEWS):
-        out += message.get("metadata", {}).get("event_payload", {}).get("items", [])
-    return out
 
 
 def runs(settings: Settings, store: Store) -> list[tuple[str, str]]:
@@ -100,7 +92,7 @@ def test_a_dead_owners_run_is_taken_over_and_what_it_posted_is_not_posted_again(
 
     assert not outcome.skipped and outcome.error is None
     assert sorted(outcome.posted) == ids[3:]  # only the rest
-    assert Counter(posted_items(fake)) == Counter(ids)  # each item once in the channel
+    assert Counter(fake.posted_items(NEWS)) == Counter(ids)  # each item once in the channel
     assert all(store.is_published(i, NEWS) for i in ids)
     published = {a.id: ts for a, _, ts, _ in store.latest_published(10)}
     assert [published[i] for i in ids[:3]] == [top, top, reply]  # the dead owner's posts
@@ -146,7 +138,7 @@ def test_a_stale_heartbeat_from_another_host_is_taken_over_only_after_the_lease(
 
     assert not outcome.skipped and outcome.error is None
     assert sorted(outcome.posted) == ids[1:]
-    assert Counter(posted_items(fake)) == Counter(ids)
+    assert Counter(fake.posted_items(NEWS)) == Counter(ids)
     assert all(store.is_published(i, NEWS) for i in ids)
     published = {a.id: ts for a, _, ts, _ in store.latest_published(10)}
     assert published[ids[0]] == top  # recorded from the other host's post
@@ -164,7 +156,7 @@ def test_an_abandoned_run_for_another_due_time_is_closed_and_the_new_run_proceed
     outcome = run_digest(settings, store, make_client(settings), digest(settings), NOW, due_at=DUE)
 
     assert outcome.error is None and sorted(outcome.posted) == ids[2:]
-    assert Counter(posted_items(fake)) == Counter(ids)
+    assert Counter(fake.posted_items(NEWS)) == Counter(ids)
     assert all(store.is_published(i, NEWS) for i in ids)
     report = collect(settings, store, NOW)
     new_run, closed = report["last_runs"]
@@ -182,20 +174,18 @@ def test_a_failed_history_read_during_takeover_does_not_stop_the_other_digests(
     over: that digest cannot safely go on, but the failure must show in `status`, and the
     start-up catch-up must still post the other channel's digest."""
     _, ids = prepared(tmp_path, fake, store, 2)
-    config = tmp_path / "newsdesk.yaml"
-    config.write_text(
+    config = (
         "content_dir: articles\ndigests:\n"
         f'  - {{channel: {NEWS}, schedule: "0 9 * * *"}}\n'
         '  - {channel: C0SPORTS, schedule: "0 9 * * *"}\n'
     )
-    env = {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.url}
-    settings = load_settings(str(config), env)
+    settings = fake_settings(tmp_path, fake, config)
     claim_as(store, dead_owner, DUE, NOW - timedelta(minutes=1))
     fake.fail("conversations.history", "error", error="missing_scope")
 
     catch_up(settings, store, make_client(settings), NOW)
 
-    sports = [i for m in fake.messages("C0SPORTS") for i in m["metadata"]["event_payload"]["items"]]
+    sports = fake.posted_items("C0SPORTS")
     assert sorted(sports) == ids
     assert fake.messages(NEWS) == []  # nothing posted blind
     report = collect(settings, store, NOW)

@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from blockkit import buttons, texts
 from factories import make_record
-from slackdriver import SlackDriver
+from slackdriver import SlackDriver, ephemeral
 
 from bot.content.article import APPROVED
 from bot.slack.blockkit.cards import ACTION_SHARE
@@ -27,42 +28,6 @@ def article(item_id: str, **fields: Any):
     fields.setdefault("quality", 80)
     fields.setdefault("provider", f"Provider {item_id}")
     return make_record(item_id, **fields)
-
-
-def texts(message: dict) -> str:
-    """Every visible text of a message (fallback and blocks), joined."""
-    found: list[str] = [message.get("text", "")]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("text"), str):
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(message.get("blocks", []))
-    return "\n".join(found)
-
-
-def buttons(message: dict, action_id: str) -> list[str]:
-    """Values of the `action_id` buttons in a message, in order."""
-    return [
-        element.get("value", "")
-        for block in message.get("blocks", [])
-        for element in block.get("elements", [])
-        if element.get("action_id") == action_id
-    ]
-
-
-def ephemeral(driver: SlackDriver, text: str, **kw: Any) -> dict:
-    status, body = driver.command(text, **kw)
-    assert status == 200
-    assert isinstance(body, dict), body
-    assert body["response_type"] == "ephemeral"
-    return body
 
 
 def approve(slack: SlackDriver, *ids: str) -> None:

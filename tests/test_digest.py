@@ -15,10 +15,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from factories import fake_settings
 from fakeslack import FakeSlack
 from recordfiles import rich_record, write_numbered
 
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.content.article import APPROVED
 from bot.publishing.digest import preview_digest, run_digest
 from bot.publishing.jobs import rescan
@@ -61,11 +62,8 @@ def write_records(folder: Path, start: int, count: int) -> list[str]:
 
 
 def configure(tmp_path: Path, fake: FakeSlack, extra: str = "", size: int = 5) -> Settings:
-    config = tmp_path / "newsdesk.yaml"
     text = f"content_dir: articles\ndigests:\n  - channel: {NEWS}\n    size: {size}\n{extra}"
-    config.write_text(text, encoding="utf-8")
-    env = {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.url}
-    return load_settings(str(config), env)
+    return fake_settings(tmp_path, fake, text)
 
 
 def prepared(
@@ -83,14 +81,6 @@ def now() -> datetime:
 
 def digest_of(settings: Settings):
     return settings.digests[0]
-
-
-def posted_items(fake: FakeSlack, channel: str) -> list[str]:
-    """Every item id named by the metadata of the messages Slack kept, in order."""
-    out: list[str] = []
-    for message in fake.messages(channel):
-        out += message.get("metadata", {}).get("event_payload", {}).get("items", [])
-    return out
 
 
 def sent_payloads(fake: FakeSlack) -> str:
@@ -159,7 +149,7 @@ def test_a_long_digest_continues_in_a_thread_and_posts_each_item_once(
     assert "thread_ts" not in top or top["thread_ts"] == top["ts"]
     assert all(r["thread_ts"] == top["ts"] for r in replies)
     assert all(len(m["blocks"]) <= 50 for m in messages)
-    assert sorted(posted_items(fake, NEWS)) == ids  # every item, each exactly once
+    assert sorted(fake.posted_items(NEWS)) == ids  # every item, each exactly once
     assert sorted(outcome.posted) == ids
     assert all(store.is_published(i, NEWS) for i in ids)
     assert fake.calls_to("chat.postMessage")[-1].answered == "ok"
@@ -179,7 +169,7 @@ def test_a_dead_image_is_dropped_and_the_digest_still_posted(
     assert not any(b["type"] == "image" for b in second.args["blocks"])
     (message,) = fake.messages(NEWS)
     assert not any(b["type"] == "image" for b in message["blocks"])
-    assert sorted(posted_items(fake, NEWS)) == ids
+    assert sorted(fake.posted_items(NEWS)) == ids
     assert all(sqlite_store.is_published(i, NEWS) for i in ids)
 
 
@@ -207,7 +197,7 @@ def test_a_rejected_digest_leaves_items_unpublished_and_shows_in_status(
     # Once the channel is fixed, the next run posts the same items.
     retry = run_digest(settings, store, client, digest_of(settings), now())
     assert sorted(retry.posted) == ids
-    assert sorted(posted_items(fake, NEWS)) == ids
+    assert sorted(fake.posted_items(NEWS)) == ids
 
 
 def test_in_review_mode_a_failed_digest_is_reported_to_the_editors(
@@ -243,7 +233,7 @@ def test_rate_limits_and_server_errors_are_retried_and_each_item_posted_once(
     answers = [c.answered for c in fake.calls_to("chat.postMessage")]
     assert answers[:2] == ["429", "500"]
     assert set(answers[2:]) == {"ok"}
-    assert sorted(posted_items(fake, NEWS)) == ids
+    assert sorted(fake.posted_items(NEWS)) == ids
     assert all(sqlite_store.is_published(i, NEWS) for i in ids)
 
 
@@ -262,7 +252,7 @@ def test_a_post_slower_than_the_client_timeout_lands_once(
 
     messages = fake.messages(NEWS)
     assert len(messages) == 1, f"{len(messages)} copies of the digest were posted"
-    assert Counter(posted_items(fake, NEWS)) == Counter(ids)
+    assert Counter(fake.posted_items(NEWS)) == Counter(ids)
     assert find_posted(client, NEWS, messages[0]["metadata"]) == messages[0]["ts"]
     assert outcome.error is None
     assert sorted(outcome.posted) == ids
@@ -283,7 +273,7 @@ def test_a_dropped_connection_is_checked_then_posted_once(
     assert outcome.error is None
     assert [c.answered for c in fake.calls_to("chat.postMessage")] == ["dropped", "ok"]
     assert fake.calls_to("conversations.history")  # it checked before posting again
-    assert Counter(posted_items(fake, NEWS)) == Counter(ids)
+    assert Counter(fake.posted_items(NEWS)) == Counter(ids)
     assert all(sqlite_store.is_published(i, NEWS) for i in ids)
 
 
@@ -334,7 +324,7 @@ def test_two_processes_posting_the_same_channel_at_once_never_repeat_an_item(
         for s in stores:
             s.close()
 
-    assert Counter(posted_items(fake, NEWS)) == Counter(ids)
+    assert Counter(fake.posted_items(NEWS)) == Counter(ids)
 
 
 # --- review rounds ---------------------------------------------------------------------------
@@ -374,7 +364,7 @@ def test_a_review_round_posts_one_message_per_item_with_decision_buttons(
 
     assert sorted(second.posted) == new
     assert len(fake.messages(REVIEW)) == 5
-    assert Counter(posted_items(fake, REVIEW)) == Counter(ids + new)
+    assert Counter(fake.posted_items(REVIEW)) == Counter(ids + new)
 
 
 def test_in_review_mode_the_digest_takes_approved_items_only(
@@ -405,5 +395,5 @@ def test_a_timed_out_review_post_is_found_instead_of_repeated(
     fake.wait_for("chat.postMessage", count=len(fake.calls_to("chat.postMessage")), timeout=10)
 
     assert time.monotonic() - started < 20
-    assert Counter(posted_items(fake, REVIEW)) == Counter(ids)
+    assert Counter(fake.posted_items(REVIEW)) == Counter(ids)
     assert outcome.error is None

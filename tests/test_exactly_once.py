@@ -8,17 +8,23 @@ and `newsdesk status --json` showing no failure.
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections import Counter
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
-import pytest
 import yaml
 from fakeslack import FakeSlack
-from newsdeskproc import START_TIMEOUT, Bot, newsdesk_env, reap, start, status_json, until
+from newsdeskproc import (
+    START_TIMEOUT,
+    Bot,
+    newsdesk_env,
+    run_bots,
+    running_runs,
+    start,
+    status_json,
+    until,
+)
 from recordfiles import rich_record, write_numbered
 
 from bot.publishing.claims import RUN_LEASE
@@ -35,14 +41,6 @@ MORE = """\
     webUrl: "https://more{n}.example.org/more/"
     provider: {{name: "More {n}"}}
 """
-
-
-@pytest.fixture
-def procs() -> Iterator[list[subprocess.Popen]]:
-    """Every process a test starts; whatever is still alive at the end is killed."""
-    started: list[subprocess.Popen] = []
-    yield started
-    reap(started)
 
 
 def record(n: int) -> str:
@@ -68,36 +66,17 @@ def deployment(tmp_path: Path, fake: FakeSlack, database_url: str, count: int, s
     return newsdesk_env(fake, SECRET, config), ids
 
 
-def posted_items(fake: FakeSlack) -> list[str]:
-    """Every item id named by the metadata of the messages in #news, threads included."""
-    out: list[str] = []
-    for message in fake.messages(NEWS):
-        out += message.get("metadata", {}).get("event_payload", {}).get("items", [])
-    return out
-
-
-def running_runs(database_url: str) -> list[dict]:
-    with closing(Store(database_url)) as store:
-        return [r for r in store.runs.recent(50) if r["status"] == "running"]
-
-
 def settle(
     fake: FakeSlack, database_url: str, ids: list[str], timeout: float = SETTLE_TIMEOUT
 ) -> None:
     """Every item reached the channel, no run is in progress, and Slack went quiet."""
-    until(lambda: set(posted_items(fake)) >= set(ids), timeout, "all items posted")
+    until(lambda: set(fake.posted_items(NEWS)) >= set(ids), timeout, "all items posted")
     until(lambda: not running_runs(database_url), timeout, "no run in progress")
-    last = len(fake.calls_to("chat.postMessage"))
-    quiet_since = time.monotonic()
-    while time.monotonic() - quiet_since < QUIET_SECONDS:
-        time.sleep(0.1)
-        now = len(fake.calls_to("chat.postMessage"))
-        if now != last:
-            last, quiet_since = now, time.monotonic()
+    fake.wait_quiet("chat.postMessage", QUIET_SECONDS)
 
 
 def assert_each_item_posted_once(fake: FakeSlack, database_url: str, ids: list[str]) -> None:
-    counts = Counter(posted_items(fake))
+    counts = Counter(fake.posted_items(NEWS))
     assert counts == Counter(ids), f"posted: {dict(counts)}"
     with closing(Store(database_url)) as store:
         assert [i for i in ids if not store.is_published(i, NEWS)] == []
@@ -124,28 +103,15 @@ def assert_no_failure(env: dict[str, str], bots: list[Bot]) -> dict:
 # --- several processes, one database -------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def shared_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'newsdesk.db'}"
-    return request.getfixturevalue("pg_url")
-
-
 def test_two_processes_sharing_a_database_post_the_digest_once(
-    tmp_path: Path, fake: FakeSlack, procs: list, shared_db: str
+    tmp_path: Path, fake: FakeSlack, procs: list, db_url: str
 ) -> None:
-    env, ids = deployment(tmp_path, fake, shared_db, count=7, size=7)
+    env, ids = deployment(tmp_path, fake, db_url, count=7, size=7)
     fake.set_delay("chat.postMessage", 0.3)  # both are up before the first post lands
-    bots = [start(procs, env, tmp_path / f"bot{i}.log") for i in range(2)]  # together
-    try:
-        for bot in bots:
-            bot.wait_healthy()
-        settle(fake, shared_db, ids)
-    finally:
-        stopped = [bot.stop() for bot in bots]
+    bots, stopped = run_bots(procs, env, tmp_path, lambda: settle(fake, db_url, ids))
 
     assert [code for code, _ in stopped] == [0, 0], [b.output() for b in bots]
-    assert_each_item_posted_once(fake, shared_db, ids)
+    assert_each_item_posted_once(fake, db_url, ids)
     assert_one_digest(fake)
     report = assert_no_failure(env, bots)
     assert report["counts"]["published"] == len(ids)
@@ -177,9 +143,9 @@ def test_an_unreadable_answer_to_a_digest_post_does_not_wedge_the_channel(
 
 
 def test_a_digest_killed_mid_post_is_finished_after_restart_without_repeats(
-    tmp_path: Path, fake: FakeSlack, procs: list, shared_db: str
+    tmp_path: Path, fake: FakeSlack, procs: list, db_url: str
 ) -> None:
-    env, ids = deployment(tmp_path, fake, shared_db, count=12, size=12)
+    env, ids = deployment(tmp_path, fake, db_url, count=12, size=12)
     fake.set_delay("chat.postMessage", 1.0)  # a top message and a thread reply: 2 s
     first = start(procs, env, tmp_path / "first.log")
     try:
@@ -191,20 +157,20 @@ def test_a_digest_killed_mid_post_is_finished_after_restart_without_repeats(
     time.sleep(0.2)
     sent = len(fake.calls_to("chat.postMessage"))
     fake.wait_for("chat.postMessage", count=sent, timeout=5)
-    before = posted_items(fake)
+    before = fake.posted_items(NEWS)
     assert before, "nothing was posted before the kill"
-    [orphan] = running_runs(shared_db)  # the dead process's run, left "running"
+    [orphan] = running_runs(db_url)  # the dead process's run, left "running"
 
     second = start(procs, env, tmp_path / "second.log")
     try:
         second.wait_healthy()
-        settle(fake, shared_db, ids, TAKEOVER_TIMEOUT)
+        settle(fake, db_url, ids, TAKEOVER_TIMEOUT)
     finally:
         code, _ = second.stop()
 
     assert code == 0, second.output()
-    assert_each_item_posted_once(fake, shared_db, ids)
-    assert posted_items(fake)[: len(before)] == before  # nothing the dead one posted, again
+    assert_each_item_posted_once(fake, db_url, ids)
+    assert fake.posted_items(NEWS)[: len(before)] == before  # nothing the dead one posted, again
     report = assert_no_failure(env, [second])
     [old] = [r for r in report["last_runs"] if r["due_at"] == orphan["due_at"].isoformat()]
     assert old["status"] in ("done", "abandoned")  # taken over (same minute) or closed

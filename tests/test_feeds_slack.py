@@ -11,15 +11,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+from blockkit import buttons, texts
+from factories import fake_settings
 from fakeslack import FakeSlack
 from feedfiles import entries, rss2
 from newsdeskproc import until
 from recordfiles import record_text, write
-from slackdriver import SlackDriver
-from test_commands import buttons, ephemeral, texts
+from slackdriver import SlackDriver, ephemeral
 from webserver import Reply, WebServer, running
 
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.publishing.digest import run_digest
 from bot.publishing.feeds import feed_client, poll_due
 from bot.publishing.jobs import rescan
@@ -79,17 +80,12 @@ def configure(tmp_path: Path, fake: FakeSlack, feed_url: str) -> Settings:
         "digests": [{"channel": NEWS, "size": 10}],
         "feeds": [{"url": feed_url, "quality": 80, "minutes": 1}],
     }
-    path = tmp_path / "newsdesk.yaml"
-    path.write_text(yaml.safe_dump(config), encoding="utf-8")
     (tmp_path / "articles").mkdir()
-    return load_settings(str(path), {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.url})
+    return fake_settings(tmp_path, fake, yaml.safe_dump(config))
 
 
 def posted_titles(fake: FakeSlack, store: Store) -> list[str]:
-    ids: list[str] = []
-    for message in fake.messages(NEWS):
-        ids += message.get("metadata", {}).get("event_payload", {}).get("items", [])
-    return [a.title for a in store.articles(ids)]
+    return [a.title for a in store.articles(fake.posted_items(NEWS))]
 
 
 def digest(settings: Settings, store: Store, when: datetime) -> None:

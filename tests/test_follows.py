@@ -12,7 +12,7 @@ import pytest
 from factories import make_record
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from slackdriver import SlackDriver
+from slackdriver import SlackDriver, ephemeral
 from slacklimits import view_problems
 
 from bot.app.home import ACTION_FOLLOW, ACTION_UNFOLLOW, topic_blocks
@@ -35,10 +35,7 @@ def slack(tmp_path: Path) -> Iterator[SlackDriver]:
 
 
 def said(slack: SlackDriver, text: str, user: str = "UREADER") -> str:
-    status, body = slack.command(text, user=user)
-    assert status == 200 and isinstance(body, dict)
-    assert body["response_type"] == "ephemeral"
-    return body["text"]
+    return ephemeral(slack, text, user=user)["text"]
 
 
 def mine(slack: SlackDriver, user: str = "UREADER") -> list[str]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from factories import make_record
+from factories import make_article, make_record
 from slackdriver import SlackDriver
 from slacklimits import view_problems
 
@@ -25,7 +25,7 @@ def article(n: int, **fields: object) -> Article:
     fields.setdefault("provider", Provider("Wire", "wire.example"))
     fields.setdefault("excerpt", f"What happened in story {n}.")
     fields.setdefault("published_at", WHEN)
-    return make_record(f"item{n:03d}", **fields).article
+    return make_article(f"item{n:03d}", **fields)
 
 
 def published(n: int, channel: str = "CNEWS", **fields: object) -> tuple:
@@ -128,7 +128,7 @@ def test_huge_records_stay_within_limits() -> None:
         images=(Image("https://img.example/a.png"),),
         provider=Provider("P" * 500),
     )
-    long_id = make_record("i" * 300, title="Long id").article
+    long_id = make_article("i" * 300, title="Long id")
     view = home_view(
         [giant, long_id, giant],  # the same item twice shows once
         [published(2, title="T" * 5000, url="https://example.com/" + "y" * 2990)] * 30,

@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from factories import make_record
+from factories import fake_settings, make_record
 from fakeslack import FakeSlack
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings
 from bot.content.article import APPROVED, REJECTED, ScanResult
 from bot.publishing.claims import PERSONAL, PERSONAL_EVENT, RUN_LEASE
 from bot.publishing.jobs import catch_up
@@ -42,10 +42,7 @@ def sqlite_store(tmp_path: Path):
 def settings_for(
     tmp_path: Path, fake: FakeSlack, extra: str = "", personal: str = "{size: 3}"
 ) -> Settings:
-    config = tmp_path / "newsdesk.yaml"
-    config.write_text(f"content_dir: .\npersonal: {personal}\n{extra}", encoding="utf-8")
-    env = {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.url}
-    return load_settings(str(config), env)
+    return fake_settings(tmp_path, fake, f"content_dir: .\npersonal: {personal}\n{extra}")
 
 
 def library(store: Store, count: int = 30, **fields) -> list[str]:

@@ -8,20 +8,26 @@ send nothing), and `newsdesk status --json`.
 
 from __future__ import annotations
 
-import subprocess
 import time
-from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-import pytest
 import yaml
 from fakeslack import FakeSlack
-from newsdeskproc import START_TIMEOUT, Bot, newsdesk_env, reap, start, status_json, until
+from newsdeskproc import (
+    START_TIMEOUT,
+    Bot,
+    newsdesk_env,
+    run_bots,
+    running_runs,
+    start,
+    status_json,
+    until,
+)
 from recordfiles import short_record, write_numbered
-from slackdriver import post_signed, slash_fields
+from slackpayloads import post_signed, slash_fields
 
 from bot.publishing.claims import PERSONAL, PERSONAL_EVENT
 from bot.store.store import Store
@@ -32,20 +38,6 @@ BLOCKED = "U007"
 ITEMS = 5
 QUIET_SECONDS = 1.5
 SETTLE_TIMEOUT = 60.0
-
-
-@pytest.fixture
-def procs() -> Iterator[list[subprocess.Popen]]:
-    started: list[subprocess.Popen] = []
-    yield started
-    reap(started)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def shared_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'newsdesk.db'}"
-    return request.getfixturevalue("pg_url")
 
 
 def deployment(tmp_path: Path, fake: FakeSlack, database_url: str, followers: int) -> dict:
@@ -71,19 +63,10 @@ def served(fake: FakeSlack, users: list[str]) -> bool:
     return all(personal_dms(fake, u) for u in users)
 
 
-def running(database_url: str) -> list[dict]:
-    with closing(Store(database_url)) as store:
-        return [r for r in store.runs.recent(10_000) if r["status"] == "running"]
-
-
 def settle(fake: FakeSlack, database_url: str, users: list[str]) -> None:
     until(lambda: served(fake, users), SETTLE_TIMEOUT, "every follower got a DM")
-    until(lambda: not running(database_url), SETTLE_TIMEOUT, "no personal run in progress")
-    last, quiet_since = len(fake.calls_to("chat.postMessage")), time.monotonic()
-    while time.monotonic() - quiet_since < QUIET_SECONDS:
-        time.sleep(0.1)
-        if (now := len(fake.calls_to("chat.postMessage"))) != last:
-            last, quiet_since = now, time.monotonic()
+    until(lambda: not running_runs(database_url), SETTLE_TIMEOUT, "no personal run in progress")
+    fake.wait_quiet("chat.postMessage", QUIET_SECONDS)
 
 
 def assert_each_got_one_dm(fake: FakeSlack, users: list[str]) -> None:
@@ -119,7 +102,7 @@ def test_a_round_killed_mid_way_is_finished_after_restart_without_repeats(
     fake.wait_for("chat.postMessage", count=len(fake.calls_to("chat.postMessage")), timeout=5)
     before = {u: len(personal_dms(fake, u)) for u in users}
     assert 0 < sum(before.values()) < len(users), "the kill came too late or too early"
-    assert running(database), "the killed process left its runs in progress"
+    assert running_runs(database), "the killed process left its runs in progress"
 
     second = start(procs, env, tmp_path / "second.log")
     try:
@@ -140,23 +123,17 @@ def test_a_round_killed_mid_way_is_finished_after_restart_without_repeats(
 
 
 def test_two_processes_share_a_round_and_nobody_gets_two(
-    tmp_path: Path, fake: FakeSlack, procs: list, shared_db: str
+    tmp_path: Path, fake: FakeSlack, procs: list, db_url: str
 ) -> None:
-    env = deployment(tmp_path, fake, shared_db, FOLLOWERS)
+    env = deployment(tmp_path, fake, db_url, FOLLOWERS)
     users = [f"U{n:03d}" for n in range(FOLLOWERS)]
     fake.set_delay("chat.postMessage", 0.1)
-    bots = [start(procs, env, tmp_path / f"bot{i}.log") for i in range(2)]
-    try:
-        for bot in bots:
-            bot.wait_healthy()
-        settle(fake, shared_db, users)
-    finally:
-        stopped = [bot.stop() for bot in bots]
+    bots, stopped = run_bots(procs, env, tmp_path, lambda: settle(fake, db_url, users))
 
     assert [code for code, _ in stopped] == [0, 0], [b.output() for b in bots]
     assert_each_got_one_dm(fake, users)
     assert_clean(bots)
-    with closing(Store(shared_db)) as store:
+    with closing(Store(db_url)) as store:
         done = [r for r in store.runs.recent(10_000) if r["kind"] == PERSONAL]
         assert sum(r["status"] == "done" for r in done) == FOLLOWERS
 

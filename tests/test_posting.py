@@ -12,11 +12,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from factories import fake_settings
 from fakeslack import FakeSlack
 from recordfiles import short_record, write_numbered
 from slack_sdk import WebClient
 
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.publishing.claims import DIGEST, DIGEST_EVENT, REVIEW_EVENT
 from bot.publishing.digest import run_digest
 from bot.publishing.jobs import rescan
@@ -39,20 +40,10 @@ def record(n: int) -> str:
 
 def prepared(tmp_path: Path, fake: FakeSlack, store: Store, count: int, extra: str = ""):
     ids = write_numbered(tmp_path / "articles", "post", count, record)
-    config = tmp_path / "newsdesk.yaml"
-    config.write_text(f"content_dir: articles\ndigests:\n  - channel: {NEWS}\n    size: 3\n{extra}")
-    settings = load_settings(
-        str(config), {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.url}
-    )
+    config = f"content_dir: articles\ndigests:\n  - channel: {NEWS}\n    size: 3\n{extra}"
+    settings = fake_settings(tmp_path, fake, config)
     rescan(settings, store, NOW - timedelta(minutes=5))
     return settings, ids
-
-
-def posted_items(fake: FakeSlack, channel: str = NEWS) -> list[str]:
-    out: list[str] = []
-    for message in fake.messages(channel):
-        out += message.get("metadata", {}).get("event_payload", {}).get("items", [])
-    return out
 
 
 def digest(settings: Settings, store: Store, due: datetime):
@@ -79,14 +70,14 @@ def test_an_unreadable_answer_is_looked_up_before_the_post_is_repeated(
     assert fake.calls_to("conversations.history")  # it looked before posting again
     answers = [c.answered for c in fake.calls_to("chat.postMessage")]
     assert answers == ([fault] if landed else [fault, "ok"])
-    assert Counter(posted_items(fake)) == Counter(ids[:3])
+    assert Counter(fake.posted_items(NEWS)) == Counter(ids[:3])
     assert all(store.is_published(i, NEWS) for i in ids[:3])
     assert store.runs.unfinished(DIGEST, NEWS) is None
 
     second = digest(settings, store, DUE + timedelta(minutes=1))  # the next scheduled run
 
     assert sorted(second.posted) == ids[3:]
-    assert Counter(posted_items(fake)) == Counter(ids)
+    assert Counter(fake.posted_items(NEWS)) == Counter(ids)
     assert collect(settings, store, NOW)["failures"] == []
 
 
@@ -100,7 +91,7 @@ def test_a_review_post_answered_unreadably_is_found_not_repeated(
     outcome = run_review(settings, store, make_client(settings), NOW, due_at=DUE)
 
     assert outcome.error is None
-    assert Counter(posted_items(fake, REVIEW)) == Counter(ids)
+    assert Counter(fake.posted_items(REVIEW)) == Counter(ids)
     assert sorted(a.id for a in store.pending_review()) == sorted(ids)
 
 

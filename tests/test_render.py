@@ -11,26 +11,30 @@ import unicodedata
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from factories import make_article
+
 from bot.content.article import Article, Image, Provider, Related
 from bot.render import card_html, card_text, digest_text
 
 WHEN = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)
 
 
+# The story the renderings show; a test changes what it is about.
+STORY = dict(
+    title="Chipmakers Race to Ship HBM4",
+    url="https://www.semibrief.com/2026/11/25/hbm4/",
+    excerpt="Wider interfaces double bandwidth per stack.",
+    published_at=WHEN,
+    provider=Provider("Semiconductor Brief", "semibrief.com"),
+    topics=("AI Hardware", "AI"),
+    images=(Image("https://img.example.com/hbm4.jpg", 800, 400),),
+    related=(Related("Packaging Sold Out", "https://www.semibrief.com/packaging/", "SB"),),
+)
+
+
 def article(**fields) -> Article:
-    base = dict(
-        id="story",
-        title="Chipmakers Race to Ship HBM4",
-        url="https://www.semibrief.com/2026/11/25/hbm4/",
-        excerpt="Wider interfaces double bandwidth per stack.",
-        published_at=WHEN,
-        provider=Provider("Semiconductor Brief", "semibrief.com"),
-        topics=("AI Hardware", "AI"),
-        images=(Image("https://img.example.com/hbm4.jpg", 800, 400),),
-        related=(Related("Packaging Sold Out", "https://www.semibrief.com/packaging/", "SB"),),
-    )
-    base.update(fields)
-    return Article(**base)
+    fields = {**STORY, **fields}
+    return make_article(fields.pop("id", "story"), **fields)
 
 
 def controls(text: str) -> list[str]:

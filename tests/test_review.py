@@ -15,10 +15,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from factories import fake_settings
 from fakeslack import FakeSlack
 from recordfiles import short_record, write_numbered
 
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.content.article import APPROVED, REJECTED
 from bot.publishing.digest import preview_digest, run_digest
 from bot.publishing.jobs import rescan
@@ -36,12 +37,11 @@ def record(n: int) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path, fake: FakeSlack) -> Settings:
-    config = tmp_path / "newsdesk.yaml"
-    config.write_text(
+    config = (
         f"content_dir: articles\ndigests:\n  - channel: {NEWS}\n"
         f"review:\n  channel: {REVIEW}\n  approvers: [{EDITOR}]\n  batch: 5\n"
     )
-    return load_settings(str(config), {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.url})
+    return fake_settings(tmp_path, fake, config)
 
 
 def edit_file(settings: Settings, item_id: str, old: str, new: str) -> None:

@@ -20,12 +20,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from factories import fake_settings
 from fakeslack import Call, FakeSlack
 from newsdeskproc import until
 from recordfiles import short_record, write_numbered
 from sqlalchemy.pool import NullPool
 
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.publishing.claims import DIGEST
 from bot.publishing.digest import run_digest
 from bot.publishing.jobs import rescan
@@ -44,16 +45,10 @@ def record(n: int) -> str:
 
 def prepared(tmp_path: Path, fake: FakeSlack, store: Store) -> tuple[Settings, list[str]]:
     ids = write_numbered(tmp_path / "articles", "blip", 6, record)
-    config = tmp_path / "newsdesk.yaml"
-    config.write_text(f"content_dir: articles\ndigests:\n  - channel: {NEWS}\n    size: 3\n")
-    env = {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.url}
-    settings = load_settings(str(config), env)
+    config = f"content_dir: articles\ndigests:\n  - channel: {NEWS}\n    size: 3\n"
+    settings = fake_settings(tmp_path, fake, config)
     rescan(settings, store, DUE - timedelta(minutes=5))
     return settings, ids
-
-
-def posted_items(fake: FakeSlack) -> list[str]:
-    return [i for m in fake.messages(NEWS) for i in m["metadata"]["event_payload"]["items"]]
 
 
 def pg_breaker(pg_url: str) -> Iterator[Callable[[Call], None]]:
@@ -141,14 +136,14 @@ def test_a_database_error_mid_digest_fails_the_run_and_the_next_run_goes_ahead(
         assert store.runs.unfinished(DIGEST, NEWS) is None  # finished, the channel free
         failures = collect(settings, store, DUE)["failures"]
         assert [f["status"] for f in failures] == ["failed"]
-        assert posted_items(fake) == ids[:3]
+        assert fake.posted_items(NEWS) == ids[:3]
         assert all(store.is_published(i, NEWS) for i in ids[:3])  # recorded after all
 
         later = DUE + timedelta(minutes=1)  # the next scheduled run
         second = run_digest(settings, store, client, settings.digests[0], later, due_at=later)
 
         assert second.error is None and sorted(second.posted) == ids[3:]
-        assert Counter(posted_items(fake)) == Counter(ids)
+        assert Counter(fake.posted_items(NEWS)) == Counter(ids)
         assert all(store.is_published(i, NEWS) for i in ids)
         assert collect(settings, store, later)["failures"] == []
     finally:

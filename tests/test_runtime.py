@@ -19,7 +19,7 @@ import pytest
 import yaml
 from fakeslack import FakeSlack
 from newsdeskproc import ROOT, free_port, newsdesk_env, until
-from slackdriver import block_actions, decoded, post_signed, slash_fields
+from slackpayloads import block_actions, decoded, post_signed, slash_fields
 
 from bot.config import load_settings
 from bot.content.article import APPROVED

@@ -19,11 +19,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from factories import fake_settings
 from fakeslack import FakeSlack
 from newsdeskproc import until
 from recordfiles import short_record, write_numbered
 
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.publishing.jobs import catch_up, due_time, rescan
 from bot.publishing.scheduler import Scheduler
 from bot.slack.client import make_client
@@ -46,23 +47,12 @@ def configure(
 ) -> tuple[Settings, list[str]]:
     """Settings of one digest on `schedule`, and the ids of `count` eligible records, best
     first (quality falls with n)."""
-    config = tmp_path / "newsdesk.yaml"
-    config.write_text(
+    config = (
         f"content_dir: articles\ndigests:\n  - channel: {NEWS}\n"
-        f'    schedule: "{schedule}"\n    size: {size}\n',
-        encoding="utf-8",
+        f'    schedule: "{schedule}"\n    size: {size}\n'
     )
-    env = {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.url}
-    settings = load_settings(str(config), env)
+    settings = fake_settings(tmp_path, fake, config)
     return settings, write_numbered(settings.content_dir, "sched", count, record)
-
-
-def posted_items(fake: FakeSlack) -> list[str]:
-    """Every item id named by the metadata of the messages in #news, threads included."""
-    out: list[str] = []
-    for message in fake.messages(NEWS):
-        out += message.get("metadata", {}).get("event_payload", {}).get("items", [])
-    return out
 
 
 def runs(settings: Settings, store: Store, now: datetime) -> list[tuple[str, str, str]]:
@@ -263,7 +253,7 @@ def test_several_missed_fire_times_make_one_run(
 
     assert sorted(outcome.posted) == ids[2:4]
     assert len(fake.messages(NEWS)) == 2  # one digest for the whole gap
-    assert Counter(posted_items(fake)) == Counter(ids[:4])
+    assert Counter(fake.posted_items(NEWS)) == Counter(ids[:4])
     assert runs(settings, store, now) == [
         (utc(2026, 11, 27, 9, 30).isoformat(), "done", "digest"),  # latest, within grace
         (utc(2026, 11, 27, 7, 30).isoformat(), "missed", "digest"),  # one report of the rest
@@ -283,7 +273,7 @@ def test_catching_up_twice_posts_once(tmp_path: Path, fake: FakeSlack, store: St
     assert sorted(first.posted) == ids
     assert second.skipped and second.posted == []
     assert len(fake.calls_to("chat.postMessage")) == 1
-    assert Counter(posted_items(fake)) == Counter(ids)
+    assert Counter(fake.posted_items(NEWS)) == Counter(ids)
     assert [status for _, status, _ in runs(settings, store, now)] == ["done"]
 
 
@@ -343,4 +333,4 @@ def test_a_failing_job_is_logged_and_the_scheduler_goes_on(
     assert any("unmounted" in str(r.exc_info[1]) for r in failures if r.exc_info)
     assert jobs["rescan"] is not None and jobs[f"digest:{NEWS}"] is not None
     # the catch-up that came after the failed rescan still posted the digest
-    assert Counter(posted_items(fake)) == Counter(ids)
+    assert Counter(fake.posted_items(NEWS)) == Counter(ids)

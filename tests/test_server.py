@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
-from slackdriver import signature_headers
+from slackpayloads import signature_headers
 
 from bot.app.server import MAX_BODY_BYTES, HttpServer
 

@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from factories import make_record
+from factories import fake_settings, make_record
 from fakeslack import FakeSlack
 from slack_sdk import WebClient
 from slackdriver import SlackDriver
 
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.content.article import ScanResult
 from bot.publishing.approvers import Approvers
 from bot.publishing.sharing import share_article
@@ -41,11 +41,7 @@ class Deps:
 
 @pytest.fixture
 def deps(tmp_path: Path, fake: FakeSlack, store: Store) -> Iterator[Deps]:
-    config = tmp_path / "newsdesk.yaml"
-    config.write_text("content_dir: .\n")
-    settings = load_settings(
-        str(config), {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.url}
-    )
+    settings = fake_settings(tmp_path, fake, "content_dir: .\n")
     records = [make_record("a1"), make_record("gone"), make_record("up", published=True)]
     now = datetime.now(UTC)
     store.apply_scan(ScanResult(records=records, bad=[], removed=[]), now)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from factories import make_record
-from slackdriver import SlackDriver, block_actions
+from slackdriver import SlackDriver
+from slackpayloads import block_actions
 
 from bot.app.listeners.signals import GONE, MARKED, TAKEN_BACK
 from bot.content.article import ScanResult
@@ -53,10 +54,6 @@ def counted(store: Store, kind: str) -> dict[str, int]:
         if s.kind == kind:
             found.setdefault(s.item_id, set()).add(s.user_id)
     return {item: len(users) for item, users in sorted(found.items())}
-
-
-def ephemerals(slack: SlackDriver, user: str) -> list[str]:
-    return [e["text"] for e in slack.fake.ephemerals(NEWS) if e["user"] == user]
 
 
 def reaction(slack: SlackDriver, kind: str, user: str, name: str, ts: str) -> int:
@@ -118,8 +115,8 @@ def test_useful_toggles_and_says_so_privately(slack: SlackDriver) -> None:
         assert slack.click(ACTION_USEFUL, item, user=user, channel=NEWS, message_ts=ts) == 200
         slack.wait_idle()  # one after another, as a person clicks
     assert counted(slack.store, USEFUL) == {"a0": 1}
-    assert ephemerals(slack, ANN) == [MARKED, TAKEN_BACK]
-    assert ephemerals(slack, BOB) == [MARKED]
+    assert slack.fake.ephemeral_texts(NEWS, ANN) == [MARKED, TAKEN_BACK]
+    assert slack.fake.ephemeral_texts(NEWS, BOB) == [MARKED]
 
 
 def test_a_double_click_at_once_ends_where_two_clicks_do(slack: SlackDriver) -> None:
@@ -138,13 +135,13 @@ def test_a_double_click_at_once_ends_where_two_clicks_do(slack: SlackDriver) -> 
         thread.join()
     slack.wait_idle()
     assert counted(slack.store, USEFUL) == {}
-    assert sorted(ephemerals(slack, ANN)) == sorted([MARKED, TAKEN_BACK])
+    assert sorted(slack.fake.ephemeral_texts(NEWS, ANN)) == sorted([MARKED, TAKEN_BACK])
 
 
 def test_useful_on_an_unknown_item_says_it_is_gone(slack: SlackDriver) -> None:
     assert slack.click(ACTION_USEFUL, "nope", user=ANN, channel=NEWS, message_ts="1.0") == 200
     slack.wait_idle()
-    assert ephemerals(slack, ANN) == [GONE]
+    assert slack.fake.ephemeral_texts(NEWS, ANN) == [GONE]
 
 
 def test_useful_on_app_home_answers_on_top_of_home(slack: SlackDriver) -> None:

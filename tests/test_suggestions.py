@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from factories import make_record
+from newsdeskproc import free_port
 from slackdriver import SlackDriver
 from slacklimits import limit_problems, view_problems
 from webserver import Reply, WebServer, running
@@ -165,7 +166,7 @@ def test_an_unreadable_page_uses_the_typed_title_or_asks_for_one(
 
 def test_a_dead_server_is_unreadable_too(driver: Driver, web: WebServer) -> None:
     slack = driver(review=REVIEW, extra_config=PRIVATE_OK)
-    dead = f"http://127.0.0.1:{_free_port()}/x"
+    dead = f"http://127.0.0.1:{free_port()}/x"
     field, text = warning(suggest(slack, dead)) or ("", "")
     assert field == TITLE_BLOCK and "could not read that page" in text
     assert "review queue" in view_text(suggest(slack, dead, title="Offline but real"))
@@ -271,14 +272,6 @@ def test_suggestion_settings(tmp_path: Path) -> None:
 def test_bad_suggestion_settings_name_the_key(tmp_path: Path, value: object, key: str) -> None:
     with pytest.raises(ConfigError, match=f"^{key}:"):
         _settings(tmp_path, value)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- the store ---------------------------------------------------------------------------

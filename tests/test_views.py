@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from factories import make_record
+from factories import make_article, make_record
 from slackdriver import SlackDriver
 from slacklimits import view_problems
 
@@ -116,16 +116,12 @@ def test_an_empty_excerpt_is_allowed(slack: SlackDriver) -> None:
     assert slack.store.article("a0").excerpt == ""
 
 
-def ephemerals_to(slack: SlackDriver, user: str) -> list[str]:
-    return [e["text"] for e in slack.fake.ephemerals(REVIEW) if e["user"] == user]
-
-
 def test_a_non_approver_submission_closes_the_modal_and_is_refused_privately(
     slack: SlackDriver,
 ) -> None:
     # Changed on purpose: the approver check runs after the ack (it may call Slack).
     assert submit(slack, "Sneaky title", user=READER) in ("", {})
-    assert ephemerals_to(slack, READER) == [NOT_ALLOWED]
+    assert slack.fake.ephemeral_texts(REVIEW, READER) == [NOT_ALLOWED]
     assert_nothing_decided(slack)
 
 
@@ -144,7 +140,7 @@ def test_a_submission_after_someone_else_decided_names_them(slack: SlackDriver) 
     slack.wait_idle()
     # Changed on purpose: the modal closes, the ephemeral names them (a mention, no users.info).
     assert submit(slack, "My better title") in ("", {})
-    [told] = ephemerals_to(slack, EDITOR)
+    [told] = slack.fake.ephemeral_texts(REVIEW, EDITOR)
     assert told.startswith(f"Already approved by <@{OTHER}> (<!date^")
     assert told.endswith("Your edits were not saved.")
     assert slack.store.article("a0").title == "Orignal tilte"
@@ -158,7 +154,7 @@ def test_resubmitting_the_same_edits_closes_the_modal_quietly(slack: SlackDriver
     assert submit(slack, "Original title") in ("", {})
     assert slack.store.decision("a0").user_id == EDITOR
     assert len(slack.fake.calls_to("chat.update")) == 1
-    assert ephemerals_to(slack, EDITOR) == []
+    assert slack.fake.ephemeral_texts(REVIEW, EDITOR) == []
 
 
 def test_the_ack_waits_for_no_slack_call(tmp_path: Path) -> None:
@@ -178,7 +174,7 @@ def test_the_ack_waits_for_no_slack_call(tmp_path: Path) -> None:
 
 
 def test_the_modal_is_within_limits_even_for_huge_records() -> None:
-    article = make_record("x", title="T " * 400, excerpt="word " * 2000).article
+    article = make_article("x", title="T " * 400, excerpt="word " * 2000)
     view = edit_modal(article)
     inputs = [b["element"] for b in view["blocks"] if b["type"] == "input"]
     assert all(len(e["initial_value"]) <= e["max_length"] for e in inputs)
