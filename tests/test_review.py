@@ -145,22 +145,25 @@ def test_an_item_sent_for_review_on_its_own_during_a_round_is_posted_once(
     write_numbered(settings.content_dir, "rev", 2, record)
     rescan(settings, store, NOW)
     first = preview_review(settings, store, NOW)[0]
-    alone: list = []
+    outcomes: list = []
+    threads: list[threading.Thread] = []
 
     def send_alone(_call: object) -> None:  # while the round's first post lands
-        thread = threading.Thread(
-            target=lambda: alone.append(
-                run_review(settings, store, make_client(settings), NOW, only=[first])
+        client = make_client(settings)
+        threads.append(
+            threading.Thread(
+                target=lambda: outcomes.append(
+                    run_review(settings, store, client, NOW, only=[first])
+                )
             )
         )
-        thread.start()
-        alone.append(thread)
+        threads[0].start()
 
     fake.after("chat.postMessage", send_alone)
     posted = review_round(settings, store, NOW)
-    alone[0].join(timeout=60)
+    threads[0].join(timeout=60)
 
     assert first.id in posted
-    assert alone[1].error is None and alone[1].posted == []
+    assert outcomes[0].error is None and outcomes[0].posted == []
     cards = [m for m in fake.messages(REVIEW) if first.id in json.dumps(m.get("metadata", {}))]
     assert len(cards) == 1
