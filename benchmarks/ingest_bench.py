@@ -333,7 +333,7 @@ def build_store(store: Store, n: int) -> None:
     ts = "1700000000.000100"
     store.record_publications(top[:PUBLISHED_TOP], CHANNEL, ts, None, REFERENCE_NOW)
     for item_id in top[PUBLISHED_TOP:]:
-        store.decide(item_id, REJECTED, "U0BENCH", REFERENCE_NOW)
+        store.reviews.decide(item_id, REJECTED, "U0BENCH", REFERENCE_NOW)
 
 
 def pick_once(store: Store, policy: Policy) -> list[Article]:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings, load_settings
-from bot.content.article import Article, Provider, Record
+from bot.content.article import Article, Provider, Record, ScanResult
 from bot.secret import Secret
 
 if TYPE_CHECKING:
     from fakeslack import FakeSlack
+
+    from bot.store.store import Store
+
+SCAN_TIME = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)  # when `scan` stores, unless told
 
 
 def make_record(item_id: str, **fields: Any) -> Record:
@@ -36,6 +41,16 @@ def make_record(item_id: str, **fields: Any) -> Record:
 def make_article(item_id: str, **fields: Any) -> Article:
     """The Article of `make_record(item_id, **fields)` (the same keywords)."""
     return make_record(item_id, **fields).article
+
+
+def scan(store: Store, records=(), bad=(), removed=(), now: datetime = SCAN_TIME) -> None:
+    """Store one scan of these records, bad files and removed paths."""
+    store.apply_scan(ScanResult(records=list(records), bad=list(bad), removed=list(removed)), now)
+
+
+def ids(cands) -> list[str]:
+    """The ids of candidates (or articles), in order."""
+    return [c.id for c in cands]
 
 
 def fake_settings(folder: Path, fake: FakeSlack, config: str) -> Settings:

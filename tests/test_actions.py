@@ -42,7 +42,7 @@ def send_for_review(driver: SlackDriver) -> dict[str, str]:
     client = make_client(driver.settings)
     outcome = run_review(driver.settings, driver.store, client, datetime.now(UTC))
     assert outcome.posted, outcome
-    return {item: driver.store.review_post(item)[1] for item in outcome.posted}
+    return {item: driver.store.reviews.review_post(item)[1] for item in outcome.posted}
 
 
 def review_message(driver: SlackDriver, ts: str) -> dict:
@@ -80,7 +80,7 @@ def test_approve_records_who_and_when_and_updates_the_message_in_place(
 ) -> None:
     before = datetime.now(UTC)
     click(slack, ACTION_APPROVE, "a0", posted["a0"])
-    decision = slack.store.decision("a0")
+    decision = slack.store.reviews.decision("a0")
     assert decision is not None and decision.decision == APPROVED
     assert decision.user_id == EDITOR and decision.decided_at.replace(tzinfo=UTC) >= before
     [update] = slack.fake.calls_to("chat.update")
@@ -95,7 +95,7 @@ def test_approve_records_who_and_when_and_updates_the_message_in_place(
 
 def test_reject_shows_the_verdict(slack: SlackDriver, posted: dict[str, str]) -> None:
     click(slack, ACTION_REJECT, "a1", posted["a1"])
-    assert slack.store.decision("a1").decision == REJECTED
+    assert slack.store.reviews.decision("a1").decision == REJECTED
     message = review_message(slack, posted["a1"])
     assert not has_buttons(message)
     assert verdict_line(message).startswith(f"🚫 Rejected by <@{EDITOR}>")
@@ -107,7 +107,7 @@ def test_a_non_approver_is_refused_privately_and_nothing_changes(
 ) -> None:
     click(slack, action, "a0", posted["a0"], user=READER)
     assert slack.fake.ephemeral_texts(REVIEW, READER) == [REFUSAL]
-    assert slack.store.decision("a0") is None
+    assert slack.store.reviews.decision("a0") is None
     assert slack.fake.calls_to("chat.update") == []
     assert slack.fake.calls_to("views.open") == []
     assert has_buttons(review_message(slack, posted["a0"]))
@@ -136,7 +136,7 @@ def test_two_editors_clicking_at_once_make_one_decision(
         thread.join(10)
     slack.wait_idle()
     assert statuses == [200, 200]
-    decision = slack.store.decision("a0")
+    decision = slack.store.reviews.decision("a0")
     winner = decision.user_id
     loser = OTHER if winner == EDITOR else EDITOR
     assert len(slack.fake.calls_to("chat.update")) == 1
@@ -169,7 +169,7 @@ def test_the_decision_stands_when_slack_refuses_the_update(
 ) -> None:
     slack.fake.fail("chat.update", "error", error="message_not_found")
     click(slack, ACTION_APPROVE, "a0", posted["a0"])
-    assert slack.store.decision("a0").decision == APPROVED
+    assert slack.store.reviews.decision("a0").decision == APPROVED
 
 
 def test_an_unknown_item_is_reported(slack: SlackDriver, posted: dict[str, str]) -> None:
@@ -189,7 +189,7 @@ def test_edit_opens_a_prefilled_modal(slack: SlackDriver, posted: dict[str, str]
     assert (title["initial_value"], title["max_length"]) == ("Story number 0", 150)
     assert excerpt["initial_value"] == "What happened in story 0."
     assert excerpt["multiline"] is True and excerpt["max_length"] == 3000
-    assert slack.store.decision("a0") is None  # opening the editor decides nothing
+    assert slack.store.reviews.decision("a0") is None  # opening the editor decides nothing
 
 
 def test_edit_after_a_decision_says_who_decided(slack: SlackDriver, posted: dict[str, str]) -> None:
@@ -208,7 +208,9 @@ def test_read_is_only_acknowledged(slack: SlackDriver, posted: dict[str, str]) -
 
 
 def test_share_posts_the_card_where_the_results_were_shown(slack: SlackDriver) -> None:
-    slack.store.decide("a2", APPROVED, OTHER, datetime.now(UTC))  # review mode: approved only
+    slack.store.reviews.decide(
+        "a2", APPROVED, OTHER, datetime.now(UTC)
+    )  # review mode: approved only
     # Share sits on ephemeral search results: Slack sends the channel, no message.
     assert slack.click(ACTION_SHARE, "a2", user=READER, channel="CNEWS") == 200
     slack.wait_idle()
@@ -220,8 +222,8 @@ def test_share_posts_the_card_where_the_results_were_shown(slack: SlackDriver) -
 
 
 def test_share_of_an_unapproved_or_already_shared_item_is_refused(slack: SlackDriver) -> None:
-    slack.store.decide("a1", REJECTED, OTHER, datetime.now(UTC))
-    slack.store.decide("a2", APPROVED, OTHER, datetime.now(UTC))
+    slack.store.reviews.decide("a1", REJECTED, OTHER, datetime.now(UTC))
+    slack.store.reviews.decide("a2", APPROVED, OTHER, datetime.now(UTC))
     for item in ("a0", "a1", "a2", "a2"):  # pending, rejected, approved, approved again
         assert slack.click(ACTION_SHARE, item, user=READER, channel="CNEWS") == 200
         slack.wait_idle()
@@ -240,7 +242,7 @@ def test_a_user_group_member_may_decide_and_a_listing_error_refuses(tmp_path: Pa
         slack.fake.fail("usergroups.users.list", "error", error="missing_scope")
         click(slack, ACTION_APPROVE, "a0", posted["a0"], user=OTHER)
         assert slack.fake.ephemeral_texts(REVIEW, OTHER) == [REFUSAL]
-        assert slack.store.decision("a0") is None
+        assert slack.store.reviews.decision("a0") is None
         click(slack, ACTION_APPROVE, "a0", posted["a0"], user=OTHER)
-        assert slack.store.decision("a0").user_id == OTHER
+        assert slack.store.reviews.decision("a0").user_id == OTHER
         assert not has_buttons(review_message(slack, posted["a0"]))

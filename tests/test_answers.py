@@ -111,5 +111,5 @@ def test_next_right_after_a_rejection_no_longer_lists_the_article(
 
     assert listed() == ["top", "ok"]
     assert listed() == ["top", "ok"]  # kept
-    slack.store.decide("top", "rejected", "UEDITOR", datetime.now(UTC))
+    slack.store.reviews.decide("top", "rejected", "UEDITOR", datetime.now(UTC))
     assert listed() == ["ok"]

@@ -33,7 +33,7 @@ def article(item_id: str, **fields: Any):
 def approve(slack: SlackDriver, *ids: str) -> None:
     """Editors' decisions made earlier (setup through the store, as the buttons would)."""
     for item_id in ids:
-        slack.store.decide(item_id, APPROVED, "UEDITOR", datetime.now(UTC))
+        slack.store.reviews.decide(item_id, APPROVED, "UEDITOR", datetime.now(UTC))
 
 
 # ---------------------------------------------------------------- help and unknown input
@@ -81,8 +81,8 @@ def test_next_in_review_mode_lists_what_is_coming_up_not_only_approved(driver: D
         records=[article("fresh", quality=90), article("nope", quality=95), article("ok")],
         review="CREVIEW",
     )
-    slack.store.decide("nope", "rejected", "UEDITOR", datetime.now(UTC))
-    slack.store.decide("ok", APPROVED, "UEDITOR", datetime.now(UTC))
+    slack.store.reviews.decide("nope", "rejected", "UEDITOR", datetime.now(UTC))
+    slack.store.reviews.decide("ok", APPROVED, "UEDITOR", datetime.now(UTC))
     body = ephemeral(slack, "next")
     assert sorted(buttons(body, ACTION_SHARE)) == ["fresh", "ok"]
 
@@ -187,7 +187,7 @@ def test_share_twice_in_one_channel_is_refused_the_second_time(driver: Driver) -
 def test_share_in_review_mode_needs_approval_unless_an_editor_shares(driver: Driver) -> None:
     slack = driver(records=[article("ok"), article("no"), article("new")], review="CREVIEW")
     approve(slack, "ok")
-    slack.store.decide("no", "rejected", "UEDITOR", datetime.now(UTC))
+    slack.store.reviews.decide("no", "rejected", "UEDITOR", datetime.now(UTC))
     for item in ("no", "new", "ok"):
         slack.command(f"share {item}", user="UREADER", channel="CNEWS")
         slack.wait_idle()

@@ -206,7 +206,7 @@ def test_in_review_mode_a_failed_digest_is_reported_to_the_editors(
     review = f"review:\n  channel: {REVIEW}\n  approvers: [U0EDITOR]\n"
     settings, ids = prepared(tmp_path, fake, store, 2, extra=review)
     for item in ids:
-        store.decide(item, APPROVED, "U0EDITOR", now())
+        store.reviews.decide(item, APPROVED, "U0EDITOR", now())
     fake.fail("chat.postMessage", "error", error="channel_not_found")
 
     outcome = run_digest(settings, store, make_client(settings), digest_of(settings), now())
@@ -350,8 +350,8 @@ def test_a_review_round_posts_one_message_per_item_with_decision_buttons(
         labels = {e["text"]["text"]: e.get("value") for e in buttons}
         assert {"Approve", "Edit", "Reject"} <= set(labels)
         assert labels["Approve"] == labels["Reject"] == item
-        assert store.review_post(item) == (REVIEW, message["ts"])
-    assert sorted(a.id for a in store.pending_review()) == ids
+        assert store.reviews.review_post(item) == (REVIEW, message["ts"])
+    assert sorted(a.id for a in store.reviews.pending_review()) == ids
     assert fake.messages(NEWS) == []  # nothing is published by a review round
     assert SECRET not in sent_payloads(fake)
 
@@ -372,7 +372,9 @@ def test_in_review_mode_the_digest_takes_approved_items_only(
 ) -> None:
     review = f"review:\n  channel: {REVIEW}\n  approvers: [U0EDITOR]\n"
     settings, ids = prepared(tmp_path, fake, sqlite_store, 3, extra=review)
-    sqlite_store.decide(ids[1], APPROVED, "U0EDITOR", now(), title="Edited Title For Story 2")
+    sqlite_store.reviews.decide(
+        ids[1], APPROVED, "U0EDITOR", now(), title="Edited Title For Story 2"
+    )
 
     outcome = run_digest(settings, sqlite_store, make_client(settings), digest_of(settings), now())
 

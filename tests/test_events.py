@@ -32,7 +32,7 @@ def records(count: int) -> list:
 def queue(driver: SlackDriver, count: int) -> None:
     """Mark the first `count` items as sent for review (as a review round would)."""
     for n in range(count):
-        driver.store.mark_sent_for_review(f"a{n:03d}", REVIEW, f"1700000000.{n:06d}", NOW)
+        driver.store.reviews.mark_sent_for_review(f"a{n:03d}", REVIEW, f"1700000000.{n:06d}", NOW)
 
 
 def open_home(driver: SlackDriver, user: str, tab: str = "home") -> dict | None:
@@ -102,9 +102,11 @@ def test_approve_from_home_decides_updates_the_review_message_and_republishes(
         view = open_home(driver, EDITOR)
         assert driver.click(ACTION_APPROVE, "a000", user=EDITOR, view_id=view["id"]) == 200
         driver.wait_idle()
-        assert driver.store.decision("a000").decision == APPROVED
+        assert driver.store.reviews.decision("a000").decision == APPROVED
         [update] = driver.fake.calls_to("chat.update")
-        assert (update.args["channel"], update.args["ts"]) == driver.store.review_post("a000")
+        assert (update.args["channel"], update.args["ts"]) == driver.store.reviews.review_post(
+            "a000"
+        )
         assert not any(b["type"] == "actions" for b in update.args["blocks"])
         assert len(driver.fake.calls_to("views.publish")) == 2
         assert {v for _, v in review_buttons(driver.fake.home_view(EDITOR))} == {"a001"}
@@ -114,7 +116,7 @@ def test_a_reader_clicking_from_home_is_refused_and_nothing_changes(slack: Slack
     view = open_home(slack, READER)
     assert slack.click(ACTION_APPROVE, "a000", user=READER, view_id=view["id"]) == 200
     slack.wait_idle()
-    assert slack.store.decision("a000") is None
+    assert slack.store.reviews.decision("a000") is None
     assert (
         slack.fake.calls_to("chat.update") == [] and slack.fake.calls_to("chat.postEphemeral") == []
     )

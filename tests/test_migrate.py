@@ -114,14 +114,14 @@ def _assert_kept(store: Store, before: dict[str, list[tuple]]) -> None:
     assert rows(store.engine) == before
     assert differences(store.engine) == []
     # What people relied on: the decisions, the edit, and that nothing is posted again.
-    approved, edited, rejected = (store.decision(f"story0{n}") for n in (1, 2, 3))
+    approved, edited, rejected = (store.reviews.decision(f"story0{n}") for n in (1, 2, 3))
     assert approved.approved and edited.approved and not rejected.approved
     assert store.article("story02").title == "Edited title"
     assert store.is_published("story01", "C0NEWS") and store.is_published("story02", "C0NEWS")
     assert store.is_published("story04", "C0SHARE")
     taken_urls, _ = store.taken_keys("C0NEWS")  # what selection skips as already posted
     assert {canonical_url(store.article(i).url) for i in ("story01", "story02")} <= taken_urls
-    assert store.review_post("story01") is not None
+    assert store.reviews.review_post("story01") is not None
     assert store.counts()["items"] == 6 and store.counts()["bad_files"] == 1
 
 

@@ -145,8 +145,8 @@ def test_only_eligible_items_are_sent_and_in_review_mode_only_approved_ones(
         make_record("wait", topics=["AI"], quality=85, url="https://e.org/wait"),
     ]
     sqlite_store.apply_scan(ScanResult(records=records, bad=[], removed=[]), NOW)
-    sqlite_store.decide("nope", REJECTED, "U0ED", NOW)
-    sqlite_store.decide("yes", APPROVED, "U0ED", NOW)
+    sqlite_store.reviews.decide("nope", REJECTED, "U0ED", NOW)
+    sqlite_store.reviews.decide("yes", APPROVED, "U0ED", NOW)
     sqlite_store.follows.follow("UREADER", "ai", NOW)
 
     run_personal(settings, sqlite_store, make_client(settings), NOW, due_at=DUE)

@@ -92,7 +92,7 @@ def test_a_review_post_answered_unreadably_is_found_not_repeated(
 
     assert outcome.error is None
     assert Counter(fake.posted_items(REVIEW)) == Counter(ids)
-    assert sorted(a.id for a in store.pending_review()) == sorted(ids)
+    assert sorted(a.id for a in store.reviews.pending_review()) == sorted(ids)
 
 
 def test_every_answer_unreadable_fails_the_run_and_the_next_run_records_what_landed(

@@ -69,37 +69,41 @@ def test_an_upstream_change_sends_an_approved_item_back_to_review(
     first, second = write_numbered(settings.content_dir, "rev", 2, record)
     rescan(settings, store, NOW)
     assert sorted(review_round(settings, store, NOW)) == [first, second]
-    old_ts = store.review_post(first)[1]
-    store.decide(first, APPROVED, EDITOR, NOW, title="Edited by the desk")
-    store.decide(second, REJECTED, EDITOR, NOW)
+    old_ts = store.reviews.review_post(first)[1]
+    store.reviews.decide(first, APPROVED, EDITOR, NOW, title="Edited by the desk")
+    store.reviews.decide(second, REJECTED, EDITOR, NOW)
     digest = settings.digests[0]
     assert [a.title for a in preview_digest(settings, store, digest, NOW)] == ["Edited by the desk"]
 
     edit_file(settings, first, "what happened and why", "what really happened and why")
     rescan(settings, store, NOW + timedelta(minutes=5))
 
-    assert store.decision(first) is None  # no longer in force
+    assert store.reviews.decision(first) is None  # no longer in force
     assert preview_digest(settings, store, digest, NOW) == []  # not approved any more
     assert ids_of(preview_review(settings, store, NOW)) == [first]  # eligible again
-    assert store.decision(second).decision == REJECTED  # unchanged: still rejected
-    [old] = store.decision_history(first)  # kept, visible in history
+    assert store.reviews.decision(second).decision == REJECTED  # unchanged: still rejected
+    [old] = store.reviews.decision_history(first)  # kept, visible in history
     assert (old.decision, old.title) == (APPROVED, "Edited by the desk")
     assert store.counts()["approved_unpublished"] == 0
 
     later = NOW + timedelta(hours=1)
     assert review_round(settings, store, later) == [first]  # a fresh card for the new text
     assert len(fake.messages(REVIEW)) == 3  # the stale card is still there
-    new_ts = store.review_post(first)[1]
+    new_ts = store.reviews.review_post(first)[1]
     assert new_ts != old_ts
-    assert ids_of(store.pending_review()) == [first]
+    assert ids_of(store.reviews.pending_review()) == [first]
     card = next(m for m in fake.messages(REVIEW) if m["ts"] == new_ts)
     assert "what really happened" in json.dumps(card["blocks"])
 
     # A click on the stale card decides on what that card showed: not in force.
-    store.decide(first, APPROVED, EDITOR, later, seen=store.shown_in(REVIEW, old_ts))
-    assert store.decision(first) is None
+    store.reviews.decide(
+        first, APPROVED, EDITOR, later, seen=store.reviews.shown_in(REVIEW, old_ts)
+    )
+    assert store.reviews.decision(first) is None
     # A click on the fresh card does; the old Edit's title is not carried over.
-    store.decide(first, APPROVED, EDITOR, later, seen=store.shown_in(REVIEW, new_ts))
+    store.reviews.decide(
+        first, APPROVED, EDITOR, later, seen=store.reviews.shown_in(REVIEW, new_ts)
+    )
     outcome = run_digest(settings, store, make_client(settings), digest, later)
     assert outcome.posted == [first]
     [message] = fake.messages(NEWS)
@@ -128,12 +132,12 @@ def test_only_what_the_approver_saw_binds_the_decision(
     [item] = write_numbered(settings.content_dir, "rev", 1, record)
     rescan(settings, store, NOW)
     review_round(settings, store, NOW)
-    store.decide(item, APPROVED, EDITOR, NOW)
+    store.reviews.decide(item, APPROVED, EDITOR, NOW)
 
     edit_file(settings, item, old, new)
     rescan(settings, store, NOW + timedelta(minutes=5))
 
-    assert (store.decision(item) is None) is bound
+    assert (store.reviews.decision(item) is None) is bound
     assert (ids_of(preview_review(settings, store, NOW)) == [item]) is bound
 
 

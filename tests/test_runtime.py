@@ -214,7 +214,7 @@ def test_sigterm_lets_a_digest_in_flight_finish(tmp_path: Path, fake: FakeSlack)
     settings = load_settings(env["NEWSDESK_CONFIG"], env=env)
     with closing(Store(settings.database_url)) as store:  # an editor approved it earlier
         rescan(settings, store, datetime.now(UTC))
-        store.decide(ITEM, APPROVED, "UEDITOR", datetime.now(UTC))
+        store.reviews.decide(ITEM, APPROVED, "UEDITOR", datetime.now(UTC))
     fake.set_delay("chat.postMessage", 1.5)
     proc = start(env)
     try:

@@ -1,33 +1,29 @@
-"""Store behaviour on every supported database (see conftest: SQLite file and PostgreSQL)."""
+"""Store behaviour on every supported database (see conftest: SQLite file and PostgreSQL).
+
+Review posts and decisions (`store.reviews`) are in test_reviews.py; the optimised queries
+checked against the plain ones they replaced are in test_queries.py.
+"""
 
 from __future__ import annotations
 
 import logging
 import random
 import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from bot.content.article import APPROVED, REJECTED, BadFile, Provider, ScanResult
+from bot.content.article import APPROVED, REJECTED, BadFile, Provider
 from bot.content.select import candidate_of, rank
 from bot.secret import Secret
 from bot.store.store import Store
-from tests.factories import make_record, run_together
+from tests.factories import SCAN_TIME as NOW
+from tests.factories import ids, make_record, run_together, scan
 
-NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 TOKEN = "rR2St914goeYAIvzGXF3xdR85t5UR0UgVjGJ7Snj==;QXFjPDPgo96UGEx"
-
-
-def scan(store: Store, records=(), bad=(), removed=(), now: datetime = NOW) -> None:
-    store.apply_scan(ScanResult(records=list(records), bad=list(bad), removed=list(removed)), now)
-
-
-def ids(cands) -> list[str]:
-    return [c.id for c in cands]
 
 
 # ---------------------------------------------------------------- scanning
@@ -215,7 +211,7 @@ def test_the_database_itself_refuses_a_second_publication(store: Store) -> None:
 
 def test_latest_published_newest_first_with_edits(store: Store) -> None:
     scan(store, [make_record("a"), make_record("b")])
-    store.decide("b", APPROVED, "U1", NOW, title="Edited b")
+    store.reviews.decide("b", APPROVED, "U1", NOW, title="Edited b")
     store.record_publications(["a"], "C1", "1.1", None, NOW)
     later = NOW + timedelta(hours=1)
     store.record_publications(["b"], "C2", "2.2", None, later)
@@ -227,75 +223,6 @@ def test_latest_published_newest_first_with_edits(store: Store) -> None:
     ]
     assert latest[0][3].tzinfo is not None
     assert len(store.latest_published(1)) == 1
-
-
-# ---------------------------------------------------------------- review and decisions
-
-
-def test_review_posts_and_pending_queue(store: Store) -> None:
-    scan(store, [make_record("a"), make_record("b"), make_record("c")])
-    assert store.mark_sent_for_review("b", "CREV", "1.1", NOW)
-    assert store.mark_sent_for_review("a", "CREV", "2.2", NOW + timedelta(minutes=1))
-    assert store.mark_sent_for_review("c", "CREV", "3.3", NOW + timedelta(minutes=2))
-    assert not store.mark_sent_for_review("b", "CREV", "9.9", NOW)
-
-    assert store.review_post("b") == ("CREV", "1.1")
-    assert store.review_post("zzz") is None
-    store.decide("a", REJECTED, "U1", NOW)
-    assert [a.id for a in store.pending_review()] == ["b", "c"]
-    assert [a.id for a in store.pending_review(limit=1)] == ["b"]
-    assert ids(store.candidates(channel=None, quality_min=0, not_sent_for_review=True)) == []
-
-
-def test_decision_is_recorded_once(store: Store) -> None:
-    scan(store, [make_record("a")])
-    local = timezone(timedelta(hours=2))
-
-    first, made = store.decide("a", REJECTED, "U1", NOW.astimezone(local))
-    again, made_again = store.decide("a", APPROVED, "U2", NOW + timedelta(minutes=5))
-
-    assert made and not made_again
-    assert again == first == store.decision("a")
-    assert first.decision == REJECTED and first.user_id == "U1"
-    assert first.decided_at == NOW and first.decided_at.tzinfo == UTC
-    assert store.decision("b") is None
-
-
-def test_deciding_an_unknown_item_or_verdict_fails(store: Store) -> None:
-    scan(store, [make_record("a")])
-    with pytest.raises(KeyError):
-        store.decide("nope", APPROVED, "U1", NOW)
-    with pytest.raises(ValueError):
-        store.decide("a", "maybe", "U1", NOW)
-    assert store.decision("a") is None
-
-
-def test_two_editors_deciding_at_once_end_in_one_decision(db_url: str) -> None:
-    first, second = Store(db_url), Store(db_url)
-    try:
-        scan(first, [make_record(f"i{n}") for n in range(5)])
-        for n in range(5):
-            item = f"i{n}"
-            results = run_together(
-                lambda s=first, i=item: s.decide(i, APPROVED, "U1", NOW, title="By U1"),
-                lambda s=second, i=item: s.decide(i, REJECTED, "U2", NOW),
-            )
-            assert sorted(made for _, made in results) == [False, True]
-            assert results[0][0] == results[1][0] == second.decision(item)
-    finally:
-        first.close()
-        second.close()
-
-
-def test_edited_approval_changes_what_is_shown(store: Store) -> None:
-    scan(store, [make_record("a", title="Raw", excerpt="Old text"), make_record("r")])
-    store.decide("a", APPROVED, "U1", NOW, title="Polished", excerpt="New text")
-    store.decide("r", REJECTED, "U1", NOW, title="Ignored")
-
-    assert (store.article("a").title, store.article("a").excerpt) == ("Polished", "New text")
-    assert store.article("a", edited=False).title == "Raw"
-    assert [a.title for a in store.articles(["r", "zzz", "a"])] == ["Article r", "Polished"]
-    assert store.article("r").title == "Article r"
 
 
 # ---------------------------------------------------------------- selection
@@ -340,9 +267,9 @@ def test_candidate_filters(store: Store) -> None:
         ],
     )
     scan(store, removed=["gone.md"])
-    store.decide("rejected", REJECTED, "U1", NOW)
-    store.decide("approved", APPROVED, "U1", NOW)
-    store.mark_sent_for_review("sent", "CREV", "1.1", NOW)
+    store.reviews.decide("rejected", REJECTED, "U1", NOW)
+    store.reviews.decide("approved", APPROVED, "U1", NOW)
+    store.reviews.mark_sent_for_review("sent", "CREV", "1.1", NOW)
     store.record_publications(["in_c1"], "C1", "1.1", None, NOW)
 
     def pick(**kw) -> list[str]:
@@ -366,78 +293,11 @@ def test_taken_keys(store: Store) -> None:
         ],
     )
     store.record_publications(["pub"], "C1", "1.1", None, NOW)
-    store.mark_sent_for_review("queued", "CREV", "2.2", NOW)
+    store.reviews.mark_sent_for_review("queued", "CREV", "2.2", NOW)
 
     assert store.taken_keys("C1") == ({"site.com/a"}, {"hello world"})
     assert store.taken_keys("C2") == (set(), set())
     assert store.taken_keys(None) == ({"site.com/a", "other.org/b"}, {"hello world", "queued one"})
-
-
-def _random_history(store: Store, rng: random.Random) -> None:
-    """Random items (some gone) with random publications, review posts and decisions."""
-    records = [
-        make_record(
-            f"h{n:03d}",
-            url=f"https://s{rng.randrange(40)}.example/{rng.randrange(60)}",
-            title=rng.choice(["Same story", "Same, story!", "!!!", f"Story {n}"]),
-            quality=rng.randrange(40, 100),
-            published=rng.random() < 0.1,
-        )
-        for n in range(200)
-    ]
-    scan(store, records)
-    scan(store, removed=[r.path for r in rng.sample(records, 20)])
-    for rec in records:
-        item, roll = rec.article.id, rng.random()
-        channels = [c for c in ("C1", "C2") if rng.random() < 0.2]
-        for k, channel in enumerate(channels):
-            store.record_publications([item], channel, f"{k}.1", None, NOW)
-        if roll < 0.2:
-            store.mark_sent_for_review(item, "CREV", "3.3", NOW)
-        if roll < 0.3:
-            store.decide(item, rng.choice([APPROVED, REJECTED]), "U1", NOW)
-
-
-def _exists_for(table: sa.Table, *where) -> sa.Exists:
-    items = table.metadata.tables["items"]
-    return sa.exists().where(table.c.item_id == items.c.id, *where)
-
-
-def _taken_keys_by_exists(store: Store, channel: str | None) -> tuple[set[str], set[str]]:
-    """taken_keys as first written, with EXISTS on every item: the reference."""
-    from bot.store.tables import items, publications, review_posts
-
-    stmt = sa.select(items.c.canonical_url, items.c.title_key)
-    if channel is not None:
-        stmt = stmt.where(_exists_for(publications, publications.c.channel == channel))
-    else:
-        stmt = stmt.where(_exists_for(publications) | _exists_for(review_posts))
-    with store.engine.connect() as conn:
-        rows = conn.execute(stmt).all()
-    return {r[0] for r in rows} - {""}, {r[1] for r in rows} - {""}
-
-
-def _approved_by_exists(store: Store, channel: str | None) -> list[str]:
-    """candidates(approved_only=True) as first written, with EXISTS: the reference."""
-    from bot.store.queries import candidate_query
-    from bot.store.tables import decisions
-
-    stmt = candidate_query(channel, 50, False, False)
-    stmt = stmt.where(_exists_for(decisions, decisions.c.decision == APPROVED))
-    with store.engine.connect() as conn:
-        return [row.id for row in conn.execute(stmt)]
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_taken_keys_and_approved_match_the_exists_queries(store: Store, seed: int) -> None:
-    _random_history(store, random.Random(seed))
-
-    for channel in ("C1", "C2", "C3", None):
-        assert store.taken_keys(channel) == _taken_keys_by_exists(store, channel)
-        approved = store.candidates(channel=channel, quality_min=50, approved_only=True)
-        assert ids(approved) == _approved_by_exists(store, channel)
-    assert store.taken_keys("C1")[1]  # the data exercise what is compared
-    assert _approved_by_exists(store, "C1")
 
 
 # ---------------------------------------------------------------- search, topics, counts
@@ -488,10 +348,10 @@ def test_counts(store: Store) -> None:
         bad=[BadFile("bad.md", "no title")],
     )
     for item in ("pending", "approved", "rejected", "done"):
-        store.mark_sent_for_review(item, "CREV", item, NOW)
-    store.decide("approved", APPROVED, "U1", NOW)
-    store.decide("rejected", REJECTED, "U1", NOW)
-    store.decide("done", APPROVED, "U1", NOW)
+        store.reviews.mark_sent_for_review(item, "CREV", item, NOW)
+    store.reviews.decide("approved", APPROVED, "U1", NOW)
+    store.reviews.decide("rejected", REJECTED, "U1", NOW)
+    store.reviews.decide("done", APPROVED, "U1", NOW)
     store.record_publications(["done"], "C1", "1.1", None, NOW)
     store.record_publications(["done"], "C2", "1.2", None, NOW)
 
@@ -504,78 +364,6 @@ def test_counts(store: Store) -> None:
         "rejected": 1,
         "bad_files": 1,
     }
-
-
-def _topics_by_scan(store: Store) -> list[tuple[str, int]]:
-    """topics() as first written, reading every present item: the reference."""
-    import json
-    from collections import Counter
-
-    from bot.store.tables import PRESENT, items
-
-    counter: Counter[str] = Counter()
-    with store.engine.connect() as conn:
-        for raw in conn.scalars(sa.select(items.c.topics).where(PRESENT)):
-            counter.update(set(json.loads(raw)))
-    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
-def _counts_by_exists(store: Store) -> dict[str, int]:
-    """counts() as first written, with EXISTS tests on every item: the reference."""
-    from bot.store.tables import PRESENT, bad_files, decisions, items, publications, review_posts
-
-    def count(table: sa.Table, *where) -> sa.ScalarSelect:
-        return sa.select(sa.func.count()).select_from(table).where(*where).scalar_subquery()
-
-    unpublished = ~_exists_for(publications)
-    pickable = (items.c.source_published == sa.false()) & unpublished
-    approved = _exists_for(decisions, decisions.c.decision == APPROVED)
-    rejected = _exists_for(decisions, decisions.c.decision == REJECTED)
-    queries = {
-        "items": count(items, PRESENT),
-        "unpublished": count(items, PRESENT, pickable, ~rejected),
-        "published": sa.select(sa.func.count(publications.c.item_id.distinct())).scalar_subquery(),
-        "pending_review": count(items, PRESENT, _exists_for(review_posts), ~_exists_for(decisions)),
-        "approved_unpublished": count(items, PRESENT, pickable, approved),
-        "rejected": count(decisions, decisions.c.decision == REJECTED),
-        "bad_files": count(bad_files),
-    }
-    with store.engine.connect() as conn:
-        row = conn.execute(sa.select(*(q.label(n) for n, q in queries.items()))).one()
-    return dict(row._mapping)
-
-
-def _random_topic_scans(store: Store, rng: random.Random) -> None:
-    """Scans that add, change, move, remove, turn bad and duplicate items with random topics."""
-    names = ["AI", "ai", "Chips", "Cloud", "Ünïcode", "Zeta", "a b", "Quantum"]
-    for step in range(6):
-        records = [
-            make_record(
-                f"t{rng.randrange(60):02d}",
-                topics=tuple(rng.sample(names, rng.randrange(4))) + rng.choice([(), ("AI",)]),
-            )
-            for _ in range(rng.randrange(5, 25))
-        ]
-        moved = [make_record(r.article.id, path=f"moved{step}/{r.path}") for r in records[:2]]
-        present = store.file_index()
-        gone = rng.sample(sorted(present), min(len(present), rng.randrange(6)))
-        bad = [BadFile(p, "no title") for p in gone[:2]]
-        scan(store, records + moved, bad=bad, removed=gone[2:])
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_topics_and_counts_match_the_full_scans(store: Store, seed: int) -> None:
-    rng = random.Random(seed)
-    _random_history(store, rng)
-    _random_topic_scans(store, rng)
-    scan(store, bad=[BadFile(f"bad{n}.md", "no title") for n in range(rng.randrange(1, 5))])
-    unsent = store.candidates(channel=None, quality_min=0, not_sent_for_review=True)
-    for item in ids(islice(unsent, 5)):
-        store.mark_sent_for_review(item, "CREV", "4.4", NOW)  # some stay undecided
-
-    assert store.topics() == _topics_by_scan(store)
-    assert store.counts() == _counts_by_exists(store)
-    assert store.topics() and all(store.counts().values())  # the data exercise what is compared
 
 
 def test_bad_files_limit_and_ping(store: Store) -> None:

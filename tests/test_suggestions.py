@@ -112,7 +112,7 @@ def test_a_page_with_opengraph_goes_to_review_with_its_title_image_and_suggester
     item = slack.store.article(suggestion_id(url))
     assert item is not None and item.quality == 65 and item.extra["suggested_by"] == READER
     assert item.note == "Good *primer*"
-    assert slack.store.pending_review()[0].id == item.id
+    assert slack.store.reviews.pending_review()[0].id == item.id
     assert slack.store.file_index() == {}  # not a file: a rescan will never retire it
 
 
@@ -236,7 +236,7 @@ def test_a_failed_review_post_keeps_the_item_for_the_next_round(
     slack.fake.fail("chat.postMessage", "error", error="channel_not_found")
     view = suggest(slack, web.page("/a", OG_PAGE))
     assert "posting it for review failed (`channel_not_found`)" in view_text(view)
-    assert slack.store.counts()["items"] == 1 and slack.store.pending_review() == []
+    assert slack.store.counts()["items"] == 1 and slack.store.reviews.pending_review() == []
 
 
 # --- configuration -----------------------------------------------------------------------

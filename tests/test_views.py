@@ -48,7 +48,7 @@ def _now() -> datetime:
 
 
 def review_ts(slack: SlackDriver) -> str:
-    return slack.store.review_post("a0")[1]
+    return slack.store.reviews.review_post("a0")[1]
 
 
 def open_editor(slack: SlackDriver, user: str = EDITOR) -> None:
@@ -67,7 +67,7 @@ def submit(
 
 
 def assert_nothing_decided(slack: SlackDriver) -> None:
-    assert slack.store.decision("a0") is None
+    assert slack.store.reviews.decision("a0") is None
     assert slack.fake.calls_to("chat.update") == []
 
 
@@ -77,7 +77,7 @@ def test_a_valid_submission_approves_with_the_edits_and_updates_the_card(
     open_editor(slack)
     body = submit(slack, "  Original   title ", "Fixed excerpt, with <b>care</b> & sense.")
     assert body in ("", {})  # a bare ack closes the modal
-    decision = slack.store.decision("a0")
+    decision = slack.store.reviews.decision("a0")
     assert (decision.decision, decision.user_id) == (APPROVED, EDITOR)
     edited = slack.store.article("a0")
     assert edited.title == "Original title"
@@ -152,7 +152,7 @@ def test_resubmitting_the_same_edits_closes_the_modal_quietly(slack: SlackDriver
     open_editor(slack)
     assert submit(slack, "Original title") in ("", {})
     assert submit(slack, "Original title") in ("", {})
-    assert slack.store.decision("a0").user_id == EDITOR
+    assert slack.store.reviews.decision("a0").user_id == EDITOR
     assert len(slack.fake.calls_to("chat.update")) == 1
     assert slack.fake.ephemeral_texts(REVIEW, EDITOR) == []
 
@@ -169,7 +169,7 @@ def test_the_ack_waits_for_no_slack_call(tmp_path: Path) -> None:
         assert (status, body) in ((200, ""), (200, {}))
         assert time.monotonic() - started < 1.0  # listing the group takes 2 s: after the ack
         slack.wait_idle()
-        assert slack.store.decision("a0").user_id == EDITOR
+        assert slack.store.reviews.decision("a0").user_id == EDITOR
         assert slack.store.article("a0").title == "New"
 
 

@@ -41,7 +41,7 @@ def publish_home(deps: Deps, user_id: str, *, notice: str = "") -> None:
 def build_home(deps: Deps, user_id: str, *, notice: str = "") -> dict[str, Any]:
     """The Home view for `user_id`: the queue only when they may review."""
     approver = deps.approvers.allows(user_id)
-    pending = deps.store.pending_review(HOME_PENDING_LIMIT) if approver else []
+    pending = deps.store.reviews.pending_review(HOME_PENDING_LIMIT) if approver else []
     total = len(pending)
     if total >= HOME_PENDING_LIMIT:
         total = deps.store.counts()["pending_review"]
@@ -72,7 +72,9 @@ def show_decision(deps: Deps, decision: Decision, also: tuple[str, str] | None =
     if article is None:
         return
     message = review_message(article, deps.settings.timezone, decision)
-    targets = dict.fromkeys(t for t in (deps.store.review_post(decision.item_id), also) if t)
+    targets = dict.fromkeys(
+        t for t in (deps.store.reviews.review_post(decision.item_id), also) if t
+    )
     for channel, ts in targets:
         try:
             slack.update(deps.client, channel, ts, message)

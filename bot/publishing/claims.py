@@ -141,7 +141,7 @@ def reconcile(
         if kind == DIGEST:
             store.record_publications(ids, channel, ts, run_id, now)
         for item_id in ids if kind == REVIEW else ():
-            store.mark_sent_for_review(item_id, channel, ts, now)
+            store.reviews.mark_sent_for_review(item_id, channel, ts, now)
 
 
 class Lease:

@@ -72,7 +72,7 @@ def run_review(
         if only is None:
             articles = preview_review(settings, store, now)
         else:  # checked under the claim: a round may have sent them meanwhile
-            articles = [a for a in only if store.review_post(a.id) is None]
+            articles = [a for a in only if store.reviews.review_post(a.id) is None]
         run.picked = len(articles)
         shown.update((a.id, of_article(a)) for a in articles)
         for part, article in enumerate(articles):
@@ -80,7 +80,7 @@ def run_review(
 
     def record(ids: list[str], ts: str, run_id: int, when: datetime) -> None:
         for item_id in ids:
-            store.mark_sent_for_review(item_id, channel, ts, when, shown.get(item_id))
+            store.reviews.mark_sent_for_review(item_id, channel, ts, when, shown.get(item_id))
 
     outcome = Outcome(REVIEW, channel)
     return run_claimed(settings, store, client, outcome, record, due_at or now, now, body)

@@ -94,7 +94,7 @@ def refusal_of(deps: SharingDeps, channel_id: str, user_id: str, item_id: str) -
         return ALREADY_SHARED
     if deps.settings.review is None:
         return None
-    decision = deps.store.decision(item_id)
+    decision = deps.store.reviews.decision(item_id)
     if decision is not None and decision.approved:
         return None
     return None if deps.approvers.allows(user_id) else NOT_APPROVED

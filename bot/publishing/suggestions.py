@@ -163,7 +163,7 @@ def _send_for_review(
     assert settings.review is not None
     channel, title = settings.review.channel, _title(article.title)
     outcome = run_review(settings, store, client, now, only=[article])
-    if outcome.error is None and store.review_post(article.id) is not None:
+    if outcome.error is None and store.reviews.review_post(article.id) is not None:
         return Result(SENT.format(title=title, channel=channel), item_id=article.id)
     error = escape_cut(outcome.error or "another review post was under way", ERROR_MAX)
     log.warning("suggestion %s: not sent for review now: %s", article.id, error)

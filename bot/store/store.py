@@ -16,15 +16,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import exists, select
 
-from bot.content.article import (
-    APPROVED,
-    REJECTED,
-    Article,
-    BadFile,
-    Decision,
-    Record,
-    ScanResult,
-)
+from bot.content.article import Article, BadFile, Record, ScanResult
 from bot.content.select import Candidate
 from bot.secret import Secret
 from bot.store import migrate
@@ -34,14 +26,13 @@ from bot.store.follows import FollowStore
 from bot.store.ingest import store_scan
 from bot.store.queries import (
     ARTICLE_COLUMNS,
-    DECISION_IN_FORCE,
     SENT_AS_IS,
     WITH_DECISION,
     candidate_query,
     count_columns,
-    current_fingerprint,
 )
-from bot.store.rows import article_of, candidate_of_row, decision_of
+from bot.store.reviews import Reviews
+from bot.store.rows import article_of, candidate_of_row
 from bot.store.runs import RunLedger, new_owner_id
 from bot.store.shares import Shares
 from bot.store.signals import SignalLog
@@ -50,7 +41,6 @@ from bot.store.tables import (
     FROM_FILES,
     PRESENT,
     RANK,
-    decisions,
     items,
     publications,
     review_posts,
@@ -68,9 +58,10 @@ class Store:
     """All persistent state of Newsdesk, behind intention-named methods.
 
     The parts with a life of their own are composed in: the run ledger (`store.runs`),
-    share claims (`store.shares`), readers' signals (`store.signals`) and follows with
-    personal sends (`store.follows`). `owner` names this process on the runs it claims; by
-    default a fresh id per Store, which a process opens once at start.
+    share claims (`store.shares`), readers' signals (`store.signals`), follows with
+    personal sends (`store.follows`) and review posts with decisions (`store.reviews`).
+    `owner` names this process on the runs it claims; by default a fresh id per Store,
+    which a process opens once at start.
     """
 
     def __init__(self, url: str, *, owner: str | None = None) -> None:
@@ -85,6 +76,7 @@ class Store:
         self.shares = Shares(self._writer)
         self.signals = SignalLog(self.engine, self._writer)
         self.follows = FollowStore(self.engine)
+        self.reviews = Reviews(self.engine, self._writer)
 
     @property
     def generation(self) -> int:
@@ -219,83 +211,6 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
         return {url for url, _ in rows} - {""}, {title for _, title in rows} - {""}
-
-    # ------------------------------------------------------------ review
-
-    def mark_sent_for_review(
-        self, item_id: str, channel: str, ts: str, now: datetime, fingerprint: str | None = None
-    ) -> bool:
-        """Record the review post of an item's content (`fingerprint`, default: the current
-        one); False when that content had been sent already."""
-        row = {"item_id": item_id, "channel": channel, "ts": ts, "sent_at": now}
-        with self._writer.begin() as conn:
-            row["fingerprint"] = fingerprint or current_fingerprint(conn, item_id) or ""
-            return db.insert_ignore(conn, review_posts, row, ["item_id", "fingerprint"])
-
-    def review_post(self, item_id: str) -> tuple[str, str] | None:
-        """(channel, ts) of the item's latest review post."""
-        stmt = select(review_posts.c.channel, review_posts.c.ts)
-        stmt = stmt.where(review_posts.c.item_id == item_id).order_by(review_posts.c.sent_at.desc())
-        with self.engine.connect() as conn:
-            row = conn.execute(stmt).first()
-        return None if row is None else (row.channel, row.ts)
-
-    def shown_in(self, channel: str, ts: str) -> str | None:
-        """The fingerprint of the content the review post (channel, ts) showed, if it is one."""
-        where = (review_posts.c.channel == channel) & (review_posts.c.ts == ts)
-        with self.engine.connect() as conn:
-            return conn.scalar(select(review_posts.c.fingerprint).where(where))
-
-    def decide(
-        self,
-        item_id: str,
-        decision: str,
-        user_id: str,
-        now: datetime,
-        *,
-        title: str | None = None,
-        excerpt: str | None = None,
-        seen: str | None = None,
-    ) -> tuple[Decision, bool]:
-        """Decide on the content the approver saw (`seen`, a fingerprint; default: the
-        current content) unless a decision on it stands: (that decision, True if new)."""
-        if decision not in (APPROVED, REJECTED):
-            raise ValueError(f"unknown decision {decision!r}")
-        row = dict(item_id=item_id, decision=decision, user_id=user_id, decided_at=now)
-        row.update(title=title, excerpt=excerpt)
-        with self._writer.begin() as conn:
-            row["fingerprint"] = seen or current_fingerprint(conn, item_id)
-            if row["fingerprint"] is None:
-                raise KeyError(f"unknown item {item_id!r}")
-            made = db.try_insert(conn, decisions, row) is not None
-            key = (decisions.c.item_id == item_id) & (decisions.c.fingerprint == row["fingerprint"])
-            stored = conn.execute(select(decisions).where(key)).first()
-        if stored is None:  # the insert failed on the foreign key, not on a rival decision
-            raise KeyError(f"unknown item {item_id!r}")
-        log.info("decision on %s: %s (new: %s)", item_id, stored.decision, made)
-        return decision_of(stored), made
-
-    def decision(self, item_id: str) -> Decision | None:
-        """The decision in force: the one on the item's current content."""
-        stmt = select(decisions).select_from(items.join(decisions, DECISION_IN_FORCE))
-        with self.engine.connect() as conn:
-            row = conn.execute(stmt.where(items.c.id == item_id)).first()
-        return None if row is None else decision_of(row)
-
-    def decision_history(self, item_id: str) -> list[Decision]:
-        """Every decision ever taken on the item, stale ones included, oldest first."""
-        stmt = select(decisions).where(decisions.c.item_id == item_id)
-        with self.engine.connect() as conn:
-            return [decision_of(r) for r in conn.execute(stmt.order_by(decisions.c.decided_at))]
-
-    def pending_review(self, limit: int = 50) -> list[Article]:
-        """Present items sent for review and not decided yet, oldest post first."""
-        joined = WITH_DECISION.join(review_posts, SENT_AS_IS)
-        stmt = select(*ARTICLE_COLUMNS).select_from(joined).where(PRESENT)
-        stmt = stmt.where(decisions.c.item_id.is_(None))
-        stmt = stmt.order_by(review_posts.c.sent_at, items.c.id)
-        with self.engine.connect() as conn:
-            return [article_of(r, False) for r in conn.execute(stmt.limit(limit))]
 
     # ------------------------------------------------------------ publications
 

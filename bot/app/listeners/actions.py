@@ -97,8 +97,8 @@ def decide_click(deps: Deps, click: Click, verdict: str) -> None:
         return
     try:
         # Bound to what the clicked card showed (a stale card's verdict is not in force).
-        seen = deps.store.shown_in(*click.message) if click.message else None
-        decision, made = deps.store.decide(
+        seen = deps.store.reviews.shown_in(*click.message) if click.message else None
+        decision, made = deps.store.reviews.decide(
             click.item_id, verdict, click.user_id, deps.clock(), seen=seen
         )
     except KeyError:
@@ -120,7 +120,7 @@ def open_editor(deps: Deps, click: Click) -> None:
     if article is None:
         tell(deps, click, GONE)
         return
-    decision = deps.store.decision(click.item_id)
+    decision = deps.store.reviews.decision(click.item_id)
     if decision is not None:
         tell(deps, click, already_text(decision, deps))
         return

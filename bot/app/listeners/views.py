@@ -121,7 +121,7 @@ def approve_edits(deps: Deps, user_id: str, item_id: str, edits: Edits) -> None:
         _tell(deps, user_id, NOT_ALLOWED)
         return
     try:
-        decision, made = deps.store.decide(
+        decision, made = deps.store.reviews.decide(
             item_id, APPROVED, user_id, deps.clock(), title=edits.title, excerpt=edits.excerpt
         )
     except KeyError:
