@@ -46,6 +46,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
+import wrkload  # noqa: E402
 from fakeslack import FakeSlack  # noqa: E402
 from newsdeskproc import free_port, newsdesk_env, until  # noqa: E402
 from slackdriver import block_actions, slash_fields  # noqa: E402
@@ -152,15 +153,9 @@ def check_answer(port: int, expected: str, ts: str, signature: str, body: str) -
 
 def run_wrk(port: int, ts: str, pairs: list[tuple[str, str]], args, tmp: Path) -> dict:
     lua = ", ".join(f"{{[==[{sig}]==], [==[{body}]==]}}" for sig, body in pairs)
-    script = tmp / "signed.lua"
-    script.write_text(WRK_SCRIPT % {"bodies": lua, "ts": ts, "path": PATH})
-    cmd = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "2s"]
-    out = subprocess.run(
-        [*cmd, "-s", str(script), f"http://127.0.0.1:{port}{PATH}"],
-        capture_output=True, text=True, timeout=args.seconds + 30, check=True,
-    ).stdout  # fmt: skip
-    stats = json.loads(out.split("RESULT ", 1)[1].splitlines()[0])
-    return {**stats, "rps": stats["n"] / stats["secs"]}
+    script = WRK_SCRIPT % {"bodies": lua, "ts": ts, "path": PATH}
+    url = f"http://127.0.0.1:{port}{PATH}"
+    return wrkload.run(url, script, tmp, connections=args.connections, seconds=args.seconds)
 
 
 def cpu_seconds(pid: int) -> float:

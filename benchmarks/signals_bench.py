@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import sqlalchemy as sa  # noqa: E402
+import wrkload  # noqa: E402
 from fakeslack import FakeSlack  # noqa: E402
 from newsdeskproc import free_port, newsdesk_env, until  # noqa: E402
 from slackdriver import block_actions, signature_headers, slash_fields  # noqa: E402
@@ -155,15 +156,11 @@ def run(args: argparse.Namespace, tmp: Path, fake: FakeSlack) -> dict:
 
 
 def load(args: argparse.Namespace, tmp: Path, port: int, requests: str) -> dict:
-    script = tmp / "load.lua"
-    script.write_text(LUA % requests, "utf-8")
-    cmd = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "2s"]
-    out = subprocess.run(
-        [*cmd, "-s", str(script), f"http://127.0.0.1:{port}/slack/events"],
-        capture_output=True, text=True, timeout=args.seconds + 60, check=True,
-    ).stdout  # fmt: skip
-    stats = json.loads(out.split("RESULT ", 1)[1].splitlines()[0])
-    return {**stats, "rps": stats["n"] / stats["secs"]}
+    url = f"http://127.0.0.1:{port}/slack/events"
+    script = LUA % requests
+    return wrkload.run(
+        url, script, tmp, connections=args.connections, seconds=args.seconds, threads=2
+    )
 
 
 def _ok(url: str) -> bool:

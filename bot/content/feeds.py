@@ -1,8 +1,7 @@
 """Feeds (RSS 0.9x/1.0/2.0, Atom, JSON Feed): fetched bytes in, article records out.
 
-Pure: no I/O and no clock (callers pass `now`). XML goes through feedparser, always given the
-bytes as a stream: handed `bytes`, feedparser would try them as a file name first, so a body
-reading "/etc/passwd" would read that file. JSON Feed has its own reader (`bot.content.jsonfeed`).
+Pure: no I/O and no clock (callers pass `now`). Each format has its reader, giving the same
+`RawFeed`: XML through feedparser (`bot.content.xmlfeed`), JSON Feed (`bot.content.jsonfeed`).
 Each entry gets the same repair and checks as a record file; one bad entry is a reason, never
 an exception, and never affects the others.
 """
@@ -11,16 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import html
-import io
 import json
 import re
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import urljoin, urlsplit
-
-import feedparser
 
 from bot.config import FeedSettings
 from bot.content.article import Article, Image, Provider, Record
@@ -29,6 +23,7 @@ from bot.content.jsonfeed import looks_like_json_feed, parse_json_feed
 from bot.content.records import MISSING_TITLE, http_url
 from bot.content.repair import repair_text
 from bot.content.urls import canonical_url
+from bot.content.xmlfeed import parse_xml_feed
 
 EXCERPT_MAX = 500  # feeds often carry the whole article where a record has a summary
 NO_LINK = "no http(s) link"
@@ -101,25 +96,7 @@ def read_feed(body: bytes, base_url: str, content_type: str = "") -> RawFeed:
     """The feed in `body`, JSON Feed or XML; never raises."""
     if looks_like_json_feed(body, content_type):
         return parse_json_feed(body, base_url)
-    headers = {"content-location": base_url, "content-type": content_type or "application/xml"}
-    try:
-        result = feedparser.parse(
-            io.BytesIO(body),
-            response_headers=headers,
-            # Markup is never shown: repair strips every tag, and the first <img> is resolved
-            # against the entry's link here. Skipping both passes saves a fifth of the parse.
-            sanitize_html=False,
-            resolve_relative_uris=False,
-        )
-    except Exception as exc:  # a third-party parser's failure on outside bytes is a reason
-        return RawFeed(error=f"unreadable feed ({type(exc).__name__}: {_one_line(exc)})")
-    entries = [_raw_entry(e) for e in result.get("entries", [])]
-    problem = _one_line(result.get("bozo_exception", "")) if result.get("bozo") else ""
-    info = result.get("feed", {})
-    if not entries and not result.get("version"):
-        return RawFeed(error=f"not an RSS, Atom or JSON feed{f' ({problem})' if problem else ''}")
-    warning = f"malformed feed, read what could be read: {problem}" if problem else None
-    return RawFeed(_str(info.get("title")), _str(info.get("link")), entries, warning=warning)
+    return parse_xml_feed(body, base_url, content_type)
 
 
 def first_poll_candidates(
@@ -140,54 +117,6 @@ def first_poll_candidates(
     if all(a.published_at is not None for a in arts):
         arts = sorted(arts, key=lambda a: a.published_at or _EPOCH, reverse=True)
     return {a.id for a in arts[:backfill]}
-
-
-# ---------------------------------------------------------------- feedparser's shape
-
-
-def _raw_entry(e: Any) -> RawEntry:
-    content = e.get("content") or []
-    return RawEntry(
-        guid=_str(e.get("id")),
-        link=_str(e.get("link")),
-        title=_str(e.get("title")),
-        summary=_str(e.get("summary")),
-        content=_str(content[0].get("value")) if content else "",
-        published=_struct_time(e.get("published_parsed") or e.get("updated_parsed")),
-        tags=tuple(filter(None, map(_tag, e.get("tags") or []))),
-        images=tuple(_media_images(e)),
-    )
-
-
-def _tag(tag: Any) -> str:
-    return _str(tag.get("term") or tag.get("label"))
-
-
-def _media_images(e: Any) -> list[RawImage]:
-    found = [
-        RawImage(_str(m.get("url")), _int(m.get("width")), _int(m.get("height")))
-        for m in e.get("media_content", [])
-        if m.get("medium") == "image" or _str(m.get("type")).startswith("image/")
-    ]
-    found += [
-        RawImage(_str(m.get("url")), _int(m.get("width")), _int(m.get("height")))
-        for m in e.get("media_thumbnail", [])
-    ]
-    found += [
-        RawImage(_str(enc.get("href")))
-        for enc in e.get("enclosures", [])
-        if _str(enc.get("type")).startswith("image/")
-    ]
-    return found
-
-
-def _struct_time(value: Any) -> datetime | None:
-    if not isinstance(value, time.struct_time):
-        return None
-    try:
-        return datetime(*value[:6], tzinfo=UTC)  # feedparser gives UTC
-    except (ValueError, OverflowError):
-        return None
 
 
 # ---------------------------------------------------------------- entry -> record
@@ -289,18 +218,5 @@ def _label(entry: RawEntry) -> str:
     return f" ({repair_text(shown[:200])[:60]})" if shown else ""
 
 
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _int(value: Any) -> int | None:
-    text = _str(value)
-    return int(text) if text.isdigit() and 0 < int(text) < 100_000 else None
-
-
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _one_line(exc: Any) -> str:
-    return " ".join(str(exc).split())[:200]
