@@ -374,18 +374,17 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+@dataclasses.dataclass
+class Measured:
+    results: dict[str, list[Run]]  # run_digest, per scenario
+    naive: list[Run]
+    select_render: list[Run]
+
+
 def main() -> int:
     args = parse_args()
     logging.basicConfig(level=logging.INFO if args.verbose else logging.CRITICAL)
     started = time.monotonic()
-
-    def in_budget(k: int) -> bool:
-        return k == 0 or time.monotonic() - started < BUDGET_SECONDS
-
-    results: dict[str, list[Run]] = {name: [] for name in SCENARIOS}
-    naive: list[Run] = []
-    select_render: list[Run] = []
-    notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="newsdesk-digest-bench-") as name:
         tmp = Path(name)
         base = base_settings(tmp, args.records)
@@ -393,29 +392,43 @@ def main() -> int:
             if len(probe.picked) != SIZE:
                 print(f"only {len(probe.picked)} items pickable from {args.records} records")
                 return 0
-        # Warm-up (imports, first SQLite open, first HTTP connection): not counted.
-        digest_run(base, tmp, SCENARIOS["clean"][0])
-        naive_run(base, tmp)
-        for k in range(args.repeat):  # interleaved: a noisy moment hits all three alike
+        measured = measure(base, tmp, args.repeat, started)
+    report(measured, args, started)
+    return 0
+
+
+def measure(base: Settings, tmp: Path, repeat: int, started: float) -> Measured:
+    """Up to `repeat` runs of each; repeats stop once BUDGET_SECONDS have passed."""
+
+    def in_budget(k: int) -> bool:
+        return k == 0 or time.monotonic() - started < BUDGET_SECONDS
+
+    got = Measured({name: [] for name in SCENARIOS}, [], [])
+    # Warm-up (imports, first SQLite open, first HTTP connection): not counted.
+    digest_run(base, tmp, SCENARIOS["clean"][0])
+    naive_run(base, tmp)
+    for k in range(repeat):  # interleaved: a noisy moment hits all three alike
+        if not in_budget(k):
+            break
+        got.results["clean"].append(digest_run(base, tmp, SCENARIOS["clean"][0]))
+        got.naive.append(naive_run(base, tmp))
+        got.select_render.append(select_render_run(base, tmp))
+    for scenario, (setup, _, _) in SCENARIOS.items():
+        if scenario == "clean":
+            continue
+        for k in range(repeat):
             if not in_budget(k):
                 break
-            results["clean"].append(digest_run(base, tmp, SCENARIOS["clean"][0]))
-            naive.append(naive_run(base, tmp))
-            select_render.append(select_render_run(base, tmp))
-        for scenario, (setup, _, _) in SCENARIOS.items():
-            if scenario == "clean":
-                continue
-            for k in range(args.repeat):
-                if not in_budget(k):
-                    break
-                results[scenario].append(digest_run(base, tmp, setup))
+            got.results[scenario].append(digest_run(base, tmp, setup))
+    return got
+
+
+def report(measured: Measured, args: argparse.Namespace, started: float) -> None:
+    """The table, the clean run's cost against the naive loop's, and anything odd."""
+    results, naive, select_render = measured.results, measured.naive, measured.select_render
     rows = [row(scenario, runs) for scenario, runs in results.items()]
     rows.append(row("naive loop (no store/claim/metadata)", naive, ("lost", "unrec", "unpub")))
     rows.append(row("select + render only (no Slack)", select_render, NOT_POSTED))
-    for scenario, (_, all_posted, error) in SCENARIOS.items():
-        notes += check(scenario, results[scenario], all_posted, error)
-    notes += check("naive loop", naive, True, None, store=False)
-
     print(f"Digest of {SIZE} items from {args.records} generated records, FakeSlack on 127.0.0.1,")
     print(f"fresh SQLite store and FakeSlack per run; up to {args.repeat} runs per scenario.")
     print()
@@ -432,10 +445,21 @@ def main() -> int:
     )
     print(f"whole benchmark: {time.monotonic() - started:.0f} s")
     print()
+    print_notes(odd_notes(measured))
+
+
+def odd_notes(measured: Measured) -> list[str]:
+    """Duplicates, losses or unrecorded posts found in any scenario."""
+    notes: list[str] = []
+    for scenario, (_, all_posted, error) in SCENARIOS.items():
+        notes += check(scenario, measured.results[scenario], all_posted, error)
+    return notes + check("naive loop", measured.naive, True, None, store=False)
+
+
+def print_notes(notes: list[str]) -> None:
     print("Odd:" if notes else "Nothing odd: no duplicates, nothing lost or unrecorded.")
     for note in notes:
         print(f"  - {note}")
-    return 0
 
 
 if __name__ == "__main__":

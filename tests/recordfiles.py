@@ -162,37 +162,65 @@ def hostile_records() -> Any:
     item `n`: a usable base record with fields replaced by any YAML value or a wrong shape,
     hostile lines and a hostile body, dumped with yaml.safe_dump as an upstream would.
     Text that cannot be UTF-8 stays so (the file is then not UTF-8, as bytes can be)."""
-    chars = st.characters(codec="utf-8", exclude_categories=())  # controls too
-    surrogates = st.characters(codec=None, exclude_categories=())  # YAML refuses them
-    text = (
-        st.text(chars, max_size=30)
+    text = _hostile_text()
+    values = _any_yaml_value(text)
+    fields = st.dictionaries(st.sampled_from(FIELDS), values, max_size=5)
+    flags = st.booleans()
+    # Half the records get no hostile line: most lines make a record bad, and the usable
+    # ones are what the cards and renderers must survive.
+    lines = st.just([]) | st.lists(st.sampled_from(HOSTILE_LINES), min_size=1, max_size=3)
+    return st.tuples(_hostile_nested(text, values), fields, lines, text, flags)
+
+
+def _utf8_chars() -> Any:
+    return st.characters(codec="utf-8", exclude_categories=())  # controls too
+
+
+def _hostile_text() -> Any:
+    """Short text: any character, lone surrogates (YAML refuses them) and Slack markup."""
+    surrogates = st.characters(codec=None, exclude_categories=())
+    return (
+        st.text(_utf8_chars(), max_size=30)
         | st.text(surrogates, max_size=5)
         | st.sampled_from(
             ["", " ", "<!channel>", "<@U0123>", "<#C1|x>", "a|b>c", "&amp;", "\u202e", "\x00"]
         )
     )
-    long_text = st.builds(
-        lambda c, n: c * n, st.text(chars, min_size=1, max_size=3), st.integers(1, 12_000)
-    )
-    zones = st.builds(
-        timezone, st.timedeltas(min_value=-timedelta(hours=23), max_value=timedelta(hours=23))
-    )
-    numbers = (
+
+
+def _hostile_numbers() -> Any:
+    """Integers of any size (past Python's int-to-str digit limit too) and any float."""
+    return (
         st.integers()
         | st.integers(-(10**120), 10**120)
         | st.builds(lambda n: 10**n - 1, st.integers(95, 4_000))
         | st.floats()
     )
+
+
+def _any_yaml_value(text: Any) -> Any:
+    """Any value YAML can hold: scalars of every type, and lists and mappings of them."""
+    long_text = st.builds(
+        lambda c, n: c * n, st.text(_utf8_chars(), min_size=1, max_size=3), st.integers(1, 12_000)
+    )
+    zones = st.builds(
+        timezone, st.timedeltas(min_value=-timedelta(hours=23), max_value=timedelta(hours=23))
+    )
     dates = st.dates() | st.datetimes() | st.datetimes(timezones=zones)
+    numbers = _hostile_numbers()
     scalars = st.none() | st.booleans() | numbers | text | long_text | dates | st.binary(max_size=8)
     keys = st.none() | st.booleans() | st.integers(-99, 99) | st.floats() | text | st.dates()
-    values = st.recursive(
+    return st.recursive(
         scalars,
         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=3),
         max_leaves=10,
     )
+
+
+def _hostile_nested(text: Any, values: Any) -> Any:
+    """The nested parts of a record (provider, images, related) holding any value."""
     url = st.builds("https://x.test/{}".format, text) | values
-    nested = st.fixed_dictionaries(
+    return st.fixed_dictionaries(
         {},
         optional={
             "provider": st.fixed_dictionaries({}, optional={"name": values, "domain": values}),
@@ -205,12 +233,6 @@ def hostile_records() -> Any:
             ),
         },
     )
-    fields = st.dictionaries(st.sampled_from(FIELDS), values, max_size=5)
-    flags = st.booleans()
-    # Half the records get no hostile line: most lines make a record bad, and the usable
-    # ones are what the cards and renderers must survive.
-    lines = st.just([]) | st.lists(st.sampled_from(HOSTILE_LINES), min_size=1, max_size=3)
-    return st.tuples(nested, fields, lines, text, flags)
 
 
 def hostile_bytes(n: int, drawn: tuple) -> bytes:

@@ -66,34 +66,14 @@ def ids_of(articles) -> list[str]:
 def test_an_upstream_change_sends_an_approved_item_back_to_review(
     settings: Settings, fake: FakeSlack, store: Store
 ) -> None:
-    first, second = write_numbered(settings.content_dir, "rev", 2, record)
-    rescan(settings, store, NOW)
-    assert sorted(review_round(settings, store, NOW)) == [first, second]
-    old_ts = store.reviews.review_post(first)[1]
-    store.reviews.decide(first, APPROVED, EDITOR, NOW, title="Edited by the desk")
-    store.reviews.decide(second, REJECTED, EDITOR, NOW)
-    digest = settings.digests[0]
-    assert [a.title for a in preview_digest(settings, store, digest, NOW)] == ["Edited by the desk"]
+    first, second, old_ts = approve_one_reject_the_other(settings, store)
 
     edit_file(settings, first, "what happened and why", "what really happened and why")
     rescan(settings, store, NOW + timedelta(minutes=5))
 
-    assert store.reviews.decision(first) is None  # no longer in force
-    assert preview_digest(settings, store, digest, NOW) == []  # not approved any more
-    assert ids_of(preview_review(settings, store, NOW)) == [first]  # eligible again
-    assert store.reviews.decision(second).decision == REJECTED  # unchanged: still rejected
-    [old] = store.reviews.decision_history(first)  # kept, visible in history
-    assert (old.decision, old.title) == (APPROVED, "Edited by the desk")
-    assert store.counts()["approved_unpublished"] == 0
-
+    assert_back_in_review(settings, store, first, second)
     later = NOW + timedelta(hours=1)
-    assert review_round(settings, store, later) == [first]  # a fresh card for the new text
-    assert len(fake.messages(REVIEW)) == 3  # the stale card is still there
-    new_ts = store.reviews.review_post(first)[1]
-    assert new_ts != old_ts
-    assert ids_of(store.reviews.pending_review()) == [first]
-    card = next(m for m in fake.messages(REVIEW) if m["ts"] == new_ts)
-    assert "what really happened" in json.dumps(card["blocks"])
+    new_ts = assert_a_fresh_card(settings, fake, store, first, old_ts, later)
 
     # A click on the stale card decides on what that card showed: not in force.
     store.reviews.decide(
@@ -104,11 +84,50 @@ def test_an_upstream_change_sends_an_approved_item_back_to_review(
     store.reviews.decide(
         first, APPROVED, EDITOR, later, seen=store.reviews.shown_in(REVIEW, new_ts)
     )
-    outcome = run_digest(settings, store, make_client(settings), digest, later)
+    outcome = run_digest(settings, store, make_client(settings), settings.digests[0], later)
     assert outcome.posted == [first]
     [message] = fake.messages(NEWS)
     assert "Edited by the desk" not in json.dumps(message["blocks"])
     assert "what really happened" in json.dumps(message["blocks"])
+
+
+def approve_one_reject_the_other(settings: Settings, store: Store) -> tuple[str, str, str]:
+    """Two items sent for review: the first approved with an edited title, the second
+    rejected; (first, second, the ts of the first's review card)."""
+    first, second = write_numbered(settings.content_dir, "rev", 2, record)
+    rescan(settings, store, NOW)
+    assert sorted(review_round(settings, store, NOW)) == [first, second]
+    old_ts = store.reviews.review_post(first)[1]
+    store.reviews.decide(first, APPROVED, EDITOR, NOW, title="Edited by the desk")
+    store.reviews.decide(second, REJECTED, EDITOR, NOW)
+    digest = settings.digests[0]
+    assert [a.title for a in preview_digest(settings, store, digest, NOW)] == ["Edited by the desk"]
+    return first, second, old_ts
+
+
+def assert_back_in_review(settings: Settings, store: Store, first: str, second: str) -> None:
+    """The changed item lost its approval (kept in history); the rejected one did not."""
+    assert store.reviews.decision(first) is None  # no longer in force
+    assert preview_digest(settings, store, settings.digests[0], NOW) == []  # not approved any more
+    assert ids_of(preview_review(settings, store, NOW)) == [first]  # eligible again
+    assert store.reviews.decision(second).decision == REJECTED  # unchanged: still rejected
+    [old] = store.reviews.decision_history(first)  # kept, visible in history
+    assert (old.decision, old.title) == (APPROVED, "Edited by the desk")
+    assert store.counts()["approved_unpublished"] == 0
+
+
+def assert_a_fresh_card(
+    settings: Settings, fake: FakeSlack, store: Store, first: str, old_ts: str, later: datetime
+) -> str:
+    """The next round posts a new card showing the new text; its ts."""
+    assert review_round(settings, store, later) == [first]  # a fresh card for the new text
+    assert len(fake.messages(REVIEW)) == 3  # the stale card is still there
+    new_ts = store.reviews.review_post(first)[1]
+    assert new_ts != old_ts
+    assert ids_of(store.reviews.pending_review()) == [first]
+    card = next(m for m in fake.messages(REVIEW) if m["ts"] == new_ts)
+    assert "what really happened" in json.dumps(card["blocks"])
+    return new_ts
 
 
 @pytest.mark.parametrize(

@@ -103,13 +103,8 @@ def test_a_daily_digest_is_due_at_nine_local_once_a_day_across_a_dst_change(
     assert len({d.astimezone(tz).date() for d in dues}) == 3
 
 
-def due_times_bounded(cron: str, zone: str, nows: list[datetime]) -> list[str | None]:
-    """due_time(cron, zone, now, GRACE) for each `now`, in a child process.
-
-    A call that does not return within a second fails the test (rather than hanging it);
-    the child is killed by `subprocess.run` if it outlives the whole timeout.
-    """
-    script = """
+# The child run by due_times_bounded: each due_time call gets a 1 s alarm.
+DUE_TIME_CHILD = """
 import json, signal, sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -131,9 +126,17 @@ for now in nows:
     out.append(due.isoformat() if due else None)
 print(json.dumps({"dues": out}))
 """
+
+
+def due_times_bounded(cron: str, zone: str, nows: list[datetime]) -> list[str | None]:
+    """due_time(cron, zone, now, GRACE) for each `now`, in a child process.
+
+    A call that does not return within a second fails the test (rather than hanging it);
+    the child is killed by `subprocess.run` if it outlives the whole timeout.
+    """
     arg = json.dumps([cron, zone, GRACE.total_seconds() // 60, [n.isoformat() for n in nows]])
     done = subprocess.run(
-        [sys.executable, "-c", script, arg],
+        [sys.executable, "-c", DUE_TIME_CHILD, arg],
         cwd=ROOT,
         capture_output=True,
         text=True,

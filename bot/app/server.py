@@ -1,14 +1,7 @@
 """The production HTTP server for the Bolt app: Slack's endpoint plus a health check.
 
-``HttpServer`` serves ``POST /slack/events`` to a Bolt ``App``, ``GET /healthz`` with
-``{"ok": true, ...health()}`` (503 when ``health()`` raises) and 404 for anything else.
-A request to Slack's endpoint is, in order: refused with 413 when its Content-Length (or,
-chunked, what has arrived) passes ``MAX_BODY_BYTES``, before the rest is read; checked
-against its signature on the raw bytes (slack_sdk's ``SignatureVerifier``), 401 when
-missing, forged or stale; parsed by Bolt on a worker thread, 400 when a signed body is not
-UTF-8 JSON / form data of an object; then dispatched (Bolt answers ``ssl_check`` and
-``url_verification`` itself). Nothing unsigned is ever parsed, and a malformed request is
-one warning line in the log: no body, no traceback.
+``HttpServer`` runs uvicorn on a background thread, serving ``Router`` (bot/app/router.py:
+``POST /slack/events``, ``GET /healthz``, the body cap, 404 for anything else).
 
 Why uvicorn (with uvloop + httptools): measured on this project's shared 2-core machine
 with wrk, 32 keep-alive connections, signed ``/newsdesk help`` slash commands acked by a
@@ -49,34 +42,21 @@ uvicorn has no header-read timeout, so slow-loris protection is the ingress's jo
 
 from __future__ import annotations
 
-import asyncio
 import gc
-import json
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import uvicorn
 from slack_bolt import App
 
-from bot.app.slackrequest import SLACK_PATH, RawBodyVerifier, Scope, Send, SlackEndpoint
+from bot.app.router import MAX_BODY_BYTES, Router
+from bot.app.slackrequest import SLACK_PATH, RawBodyVerifier, SlackEndpoint
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
-HEALTH_PATH = "/healthz"
-HEALTH_FAILED = "health check failed; see the logs"
-# The largest request Slack sends this app is an interaction carrying the message or view
-# clicked: message text is cut at 40,000 characters (chat.postMessage), blocks hold at most
-# ~12,000 characters of text (msg_blocks_too_long) and 50 blocks, a view 100 blocks and a
-# 3,000-character private_metadata (docs.slack.dev/reference/views/modal-views). Slack
-# sends non-ASCII as \uXXXX (6 bytes) and form-encodes `payload=` (up to 3 bytes per byte):
-# ~52,000 characters stay under 0.6 MB at worst. 1 MiB keeps a margin; Bolt for JS caps
-# its receivers at 4 MB by default (slackapi/bolt-js#3057), which this stays well inside.
-MAX_BODY_BYTES = 1 << 20
-DRAIN_BYTES = 8 << 20  # how much of a rejected body is read (and dropped) before the 413
 KEEP_ALIVE_TIMEOUT = 75  # seconds; see module docstring
 BACKLOG = 2048  # bursts of new connections queue in the kernel instead of being dropped
 MAX_CONCURRENCY = 1000  # connections or in-flight requests; beyond it uvicorn answers 503
@@ -87,110 +67,30 @@ START_TIMEOUT = 10.0
 # room for listeners waiting on the database.
 THREADS = 8
 
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
+
+def _verifier(app: App, signing_secret: str | None) -> RawBodyVerifier:
+    """Bolt keeps the secret it verifies with only privately; checking with the same one
+    keeps the two verifications (ours on raw bytes first, Bolt's after) in agreement."""
+    secret = signing_secret or getattr(app, "_signing_secret", "")
+    return RawBodyVerifier(secret)  # ValueError when empty: never serve unverified
 
 
-class _BodyTooLarge(Exception):
-    """A chunked body grew past the cap while it was being read."""
-
-
-class _Disconnected(Exception):
-    """The client went away before its whole body arrived."""
-
-
-class _Router:
-    """The ASGI app: /healthz, the body cap, POST /slack/events; 404 for anything else."""
-
-    def __init__(
-        self,
-        slack: SlackEndpoint,
-        health: Callable[[], dict] | None,
-        executor: ThreadPoolExecutor,
-        max_body: int,
-    ) -> None:
-        self._slack, self._health, self._executor = slack, health, executor
-        self._max_body = max_body
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":  # lifespan is off and websockets are disabled
-            return
-        if scope["path"] == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
-            loop = asyncio.get_running_loop()  # health() may touch the database: not on the loop
-            status, payload = await loop.run_in_executor(self._executor, self._check_health)
-            await _send_json(send, status, payload)
-            return
-        if scope["path"] != SLACK_PATH or scope["method"] != "POST":
-            await _send_json(send, 404, {"ok": False, "error": "not found"})
-            return
-        if _content_length(scope) > self._max_body:
-            await _reject_too_large(receive, send)
-            return
-        try:
-            body = await _read_body(receive, self._max_body)
-            await self._slack(scope, body, send)
-        except _BodyTooLarge:
-            await _reject_too_large(receive, send)
-        except _Disconnected:
-            return
-        except asyncio.CancelledError:  # stop()'s timeout ran out: answer rather than drop it
-            logger.warning("request to %s cut off by the shutdown timeout", scope["path"])
-            await _send_json(send, 503, {"ok": False, "error": "shutting down"}, close=True)
-
-    def _check_health(self) -> tuple[int, dict]:
-        try:
-            payload = {"ok": True, **(self._health() if self._health else {})}
-        except Exception as exc:
-            # /healthz is public: the details (a database URL, a host) go to the log only.
-            logger.warning("health check failed: %r", exc)
-            return 503, {"ok": False, "error": HEALTH_FAILED}
-        return (200 if payload["ok"] else 503), payload
-
-
-def _content_length(scope: Scope) -> int:
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:  # httptools rejects these first; be safe anyway
-                return 0
-    return 0
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes:
-    """The whole body, or _BodyTooLarge as soon as it passes ``limit`` (chunked or lying
-    about its length), or _Disconnected when the client leaves first."""
-    chunks = bytearray()
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            raise _Disconnected
-        chunks += message.get("body", b"")
-        if len(chunks) > limit:
-            raise _BodyTooLarge
-        if not message.get("more_body"):
-            return bytes(chunks)
-
-
-async def _reject_too_large(receive: Receive, send: Send) -> None:
-    """413, after dropping what the client still sends (bounded): a client that writes its
-    whole body before reading would otherwise get a connection reset, not the 413."""
-    drained = 0
-    while drained < DRAIN_BYTES:
-        message = await receive()
-        drained += len(message.get("body", b""))
-        if not message.get("more_body"):
-            break
-    await _send_json(send, 413, {"ok": False, "error": "request body too large"}, close=True)
-
-
-async def _send_json(send: Send, status: int, payload: dict, close: bool = False) -> None:
-    body = json.dumps(payload, default=str).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
-    if close:  # an unread body may follow: do not try to parse it as the next request
-        headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+def _uvicorn_config(router: Router, host: str, port: int) -> uvicorn.Config:
+    return uvicorn.Config(
+        router,
+        host=host,
+        port=port,
+        interface="asgi3",
+        lifespan="off",
+        ws="none",
+        log_config=None,  # leave the application's logging configuration alone
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+        backlog=BACKLOG,
+        timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
+        limit_concurrency=MAX_CONCURRENCY,
+    )
 
 
 def _freeze_heap() -> None:
@@ -219,29 +119,9 @@ class HttpServer:
     ) -> None:
         self.host, self.port = host, port
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="http-request")
-        # Bolt keeps the secret it verifies with only privately; checking with the same one
-        # keeps the two verifications (ours on raw bytes first, Bolt's after) in agreement.
-        secret = signing_secret or getattr(app, "_signing_secret", "")
-        verifier = RawBodyVerifier(secret)  # ValueError when empty: never serve unverified
-        router = _Router(
-            SlackEndpoint(app, self._executor, verifier), health, self._executor, max_body
-        )
-        config = uvicorn.Config(
-            router,
-            host=host,
-            port=port,
-            interface="asgi3",
-            lifespan="off",
-            ws="none",
-            log_config=None,  # leave the application's logging configuration alone
-            access_log=False,
-            server_header=False,
-            proxy_headers=False,
-            backlog=BACKLOG,
-            timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
-            limit_concurrency=MAX_CONCURRENCY,
-        )
-        self._server = uvicorn.Server(config)
+        endpoint = SlackEndpoint(app, self._executor, _verifier(app, signing_secret))
+        router = Router(endpoint, health, self._executor, max_body)
+        self._server = uvicorn.Server(_uvicorn_config(router, host, port))
         self._thread: threading.Thread | None = None
         self._done = threading.Event()
         self._lock = threading.RLock()  # stop() may run in a signal handler inside start()
@@ -268,7 +148,7 @@ class HttpServer:
                     self._error
                 )
             self.port = self._server.servers[0].sockets[0].getsockname()[1]
-        logger.info("serving Slack on http://%s:%d%s", self.host, self.port, SLACK_PATH)
+        log.info("serving Slack on http://%s:%d%s", self.host, self.port, SLACK_PATH)
 
     def serve_forever(self) -> None:
         """Start, then block until ``stop()`` (e.g. from a signal handler) has finished."""
@@ -289,7 +169,7 @@ class HttpServer:
             self._server.should_exit = True  # the loop notices within 0.1 s
             thread.join(timeout + 2.0)  # uvicorn's own polling adds up to ~0.3 s
             if thread.is_alive():
-                logger.warning("HTTP server thread still running after stop(%.1f)", timeout)
+                log.warning("HTTP server thread still running after stop(%.1f)", timeout)
         # Requests cut off by the timeout may still run; don't wait for them here.
         self._executor.shutdown(wait=False, cancel_futures=True)
         gc.unfreeze()  # what start() froze may be garbage now (tests start many servers)
@@ -299,6 +179,6 @@ class HttpServer:
             self._server.run()
         except BaseException as exc:  # uvicorn calls sys.exit() when it cannot bind
             self._error = exc
-            logger.error("HTTP server on %s:%d failed: %r", self.host, self.port, exc)
+            log.error("HTTP server on %s:%d failed: %r", self.host, self.port, exc)
         finally:
             self._done.set()

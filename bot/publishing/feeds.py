@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.config import FeedSettings, Settings
-from bot.content.feeds import feed_key, first_poll_candidates, parse_feed
-from bot.content.fetch import FetchError, FetchLimits, GuardedClient, fetch
+from bot.content.feeds import ParsedFeed, feed_key, first_poll_candidates, parse_feed
+from bot.content.fetch import Fetched, FetchError, FetchLimits, GuardedClient, fetch
 from bot.store.feeds import FeedState, FeedStore
 from bot.store.store import Store
 
@@ -112,6 +112,19 @@ def _poll(
     parsed = parse_feed(got.body, feed, now, final_url=got.url, content_type=got.content_type)
     if parsed.error:
         return _failed(feeds, feed, state, now, parsed.error)
+    return _read(settings, feeds, feed, state, got, parsed, now)
+
+
+def _read(
+    settings: Settings,
+    feeds: FeedStore,
+    feed: FeedSettings,
+    state: FeedState,
+    got: Fetched,
+    parsed: ParsedFeed,
+    now: datetime,
+) -> PollOutcome:
+    """Store a fetched feed's entries and record the successful poll."""
     candidates = None
     if state.first_polled is None:  # a new feed: its backlog must not flood the digests
         candidates = first_poll_candidates(
