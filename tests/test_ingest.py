@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from factories import make_record
 from hypothesis import given
 from hypothesis import strategies as st
 from recordfiles import (
@@ -36,7 +37,6 @@ from bot.render import card_html, digest_text
 from bot.slack.blockkit.packing import digest_messages
 from bot.status import as_text, collect
 from bot.store.store import Store
-from tests.factories import make_record
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 UNSTORABLE = "\ud800"  # a lone surrogate: no driver can encode it

@@ -9,11 +9,11 @@ from itertools import islice
 
 import pytest
 import sqlalchemy as sa
+from factories import SCAN_TIME as NOW
+from factories import ids, make_record, scan
 
 from bot.content.article import APPROVED, REJECTED, BadFile
 from bot.store.store import Store
-from tests.factories import SCAN_TIME as NOW
-from tests.factories import ids, make_record, scan
 
 
 def _random_history(store: Store, rng: random.Random) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, timedelta, timezone
 
 import pytest
+from factories import SCAN_TIME as NOW
+from factories import ids, make_record, run_together, scan
 
 from bot.content.article import APPROVED, REJECTED
 from bot.store.store import Store
-from tests.factories import SCAN_TIME as NOW
-from tests.factories import ids, make_record, run_together, scan
 
 
 def test_review_posts_and_pending_queue(store: Store) -> None:

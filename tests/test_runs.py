@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from factories import run_together
 from fakeslack import FakeSlack
 from slack_sdk import WebClient
 
 from bot.publishing.claims import DIGEST, RUN_LEASE, Busy, claim
 from bot.store.store import Store
-from tests.factories import run_together
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 DUE = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)

@@ -14,14 +14,14 @@ from itertools import islice
 
 import pytest
 import sqlalchemy as sa
+from factories import SCAN_TIME as NOW
+from factories import ids, make_record, run_together, scan
 from sqlalchemy.exc import IntegrityError
 
 from bot.content.article import APPROVED, REJECTED, BadFile, Provider
 from bot.content.select import candidate_of, rank
 from bot.secret import Secret
 from bot.store.store import Store
-from tests.factories import SCAN_TIME as NOW
-from tests.factories import ids, make_record, run_together, scan
 
 TOKEN = "rR2St914goeYAIvzGXF3xdR85t5UR0UgVjGJ7Snj==;QXFjPDPgo96UGEx"
 
