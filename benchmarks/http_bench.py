@@ -49,7 +49,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 import wrkload  # noqa: E402
 from fakeslack import FakeSlack  # noqa: E402
 from newsdeskproc import free_port, newsdesk_env, until  # noqa: E402
-from slackdriver import block_actions, slash_fields  # noqa: E402
+from slackpayloads import block_actions, slash_fields  # noqa: E402
 
 from bot.slack.blockkit.cards import ACTION_READ, ITEM_BLOCK_ID, block_id  # noqa: E402
 

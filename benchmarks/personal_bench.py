@@ -39,7 +39,7 @@ import yaml  # noqa: E402
 from fakeslack import FakeSlack  # noqa: E402
 from gen_records import TOPICS, generate  # noqa: E402
 from newsdeskproc import free_port, newsdesk_env, until  # noqa: E402
-from slackdriver import post_signed, slash_fields  # noqa: E402
+from slackpayloads import post_signed, slash_fields  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from bot.publishing.claims import PERSONAL_EVENT  # noqa: E402

@@ -34,7 +34,7 @@ import sqlalchemy as sa  # noqa: E402
 import wrkload  # noqa: E402
 from fakeslack import FakeSlack  # noqa: E402
 from newsdeskproc import free_port, newsdesk_env, until  # noqa: E402
-from slackdriver import block_actions, signature_headers, slash_fields  # noqa: E402
+from slackpayloads import block_actions, signature_headers, slash_fields  # noqa: E402
 
 from bot.slack.blockkit.cards import ACTION_READ  # noqa: E402
 

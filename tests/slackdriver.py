@@ -36,9 +36,6 @@ from slackpayloads import (
     view_submission,
 )
 
-# benchmarks/ import the signing and payload builders from here; tests use slackpayloads.
-from slackpayloads import signature_headers as signature_headers
-
 from bot.app.app import create_app
 from bot.app.server import HttpServer
 from bot.config import Settings, load_settings
